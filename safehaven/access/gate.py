@@ -1,0 +1,160 @@
+"""Gatekeepers: the only way to load a protected object.
+
+Each one checks the role (403 when the role can never do this), then the
+relationship — care team at that site, or an unexpired break-the-glass grant —
+(404 when it fails, the same answer as for a record that does not exist), and
+writes the audit event for the access in the same transaction.
+
+Other apps add their own `get_<thing>_for` functions built on `get_person_for`.
+"""
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from safehaven.accounts.models import Membership
+from safehaven.accounts.permissions import Perm
+from safehaven.audit.actions import record
+from safehaven.people.models import CareTeamMember, Encounter, Person
+
+# Extra checks other capabilities register (e.g. training gates): each is called as
+# check(user, perm, person) and raises PermissionDenied with a message to show.
+GATE_CHECKS: list = []
+
+
+@dataclass(frozen=True)
+class SiteAccess:
+    """The sites where a user holds a permission."""
+
+    site_ids: frozenset[int]
+
+
+def sites_with(user: Any, perm: Perm) -> frozenset[int]:
+    """Return the ids of the sites where the user's active role grants perm (cached per user)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    cache = user.__dict__.setdefault("_site_perm_cache", {})
+    if perm not in cache:
+        rows = Membership.objects.filter(user=user, active=True).values_list(
+            "site_id", "role__permissions"
+        )
+        by_perm: dict[str, set[int]] = {}
+        for site_id, perms in rows:
+            for p in perms or []:
+                by_perm.setdefault(p, set()).add(site_id)
+        for p in Perm:
+            cache[p] = frozenset(by_perm.get(str(p), set()))
+    return cache[perm]
+
+
+def has_perm_anywhere(user: Any, perm: Perm) -> bool:
+    """Return whether the user holds perm at any site."""
+    return bool(sites_with(user, perm))
+
+
+def require_perm(user: Any, perm: Perm) -> frozenset[int]:
+    """Raise PermissionDenied unless the user holds perm somewhere; return those sites."""
+    sites = sites_with(user, perm)
+    if not sites:
+        raise PermissionDenied("Your role does not allow this.")
+    return sites
+
+
+def _parse_uuid(value: Any) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (ValueError, TypeError, AttributeError):
+        raise Http404("No such record") from None
+
+
+def visible_people(user: Any, perm: Perm = Perm.VIEW_PERSON) -> QuerySet[Person]:
+    """Return the people whose records the user may open now (team or active grant)."""
+    from safehaven.access.models import BreakGlassGrant
+
+    sites = sites_with(user, perm)
+    on_team = CareTeamMember.objects.filter(person=OuterRef("pk"), user=user, active=True)
+    granted = BreakGlassGrant.objects.filter(
+        person=OuterRef("pk"), user=user, expires_at__gt=timezone.now()
+    )
+    return Person.objects.filter(site_id__in=sites).filter(Exists(on_team) | Exists(granted))
+
+
+def access_route(user: Any, person: Person) -> str | None:
+    """Return "care_team", "break_glass" or None for the user's relationship to person."""
+    from safehaven.access.models import BreakGlassGrant
+
+    if CareTeamMember.objects.filter(person=person, user=user, active=True).exists():
+        return "care_team"
+    if BreakGlassGrant.objects.filter(
+        person=person, user=user, expires_at__gt=timezone.now()
+    ).exists():
+        return "break_glass"
+    return None
+
+
+def get_person_for(
+    user: Any,
+    public_id: Any,
+    *,
+    need: Perm = Perm.VIEW_PERSON,
+    action: str = "person.view",
+    request: Any = None,
+    audit: bool = True,
+) -> Person:
+    """Return the person if the user may act on them with `need`; audit the access."""
+    sites = require_perm(user, need)
+    pid = _parse_uuid(public_id)
+    person = Person.objects.select_related("site").filter(public_id=pid, site_id__in=sites).first()
+    if person is None:
+        raise Http404("No such record")
+    route = access_route(user, person)
+    if route is None:
+        raise Http404("No such record")
+    for check in GATE_CHECKS:
+        check(user, need, person)
+    person.access_route = route  # type: ignore[attr-defined]
+    if audit:
+        with transaction.atomic():
+            record(
+                by=user,
+                action=action,
+                obj=person,
+                person=person,
+                detail={"via": route},
+                ip=client_ip(request),
+            )
+    return person
+
+
+def get_encounter_for(
+    user: Any, public_id: Any, *, need: Perm = Perm.VIEW_CLINICAL, action: str = "encounter.view",
+    request: Any = None,
+) -> Encounter:
+    """Return an encounter the user may act on, checked through its person."""
+    pid = _parse_uuid(public_id)
+    require_perm(user, need)
+    encounter = (
+        Encounter.objects.select_related("person", "person__site", "clinician")
+        .filter(public_id=pid)
+        .first()
+    )
+    if encounter is None:
+        raise Http404("No such record")
+    person = get_person_for(user, encounter.person.public_id, need=need, audit=False)
+    encounter.person = person
+    with transaction.atomic():
+        record(by=user, action=action, obj=encounter, person=person, ip=client_ip(request))
+    return encounter
+
+
+def client_ip(request: Any) -> str:
+    """Return the client address of a request, or "" outside a request."""
+    if request is None:
+        return ""
+    return request.META.get("REMOTE_ADDR", "") or ""

@@ -1,0 +1,62 @@
+"""Session time limits and the two-factor requirement for every staff page."""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+# Paths a signed-in user may reach before finishing the second factor.
+OPEN_PREFIXES = (
+    "/accounts/",
+    "/static/",
+    "/i18n/",
+    "/weather/",
+    "/healthz",
+    "/favicon.ico",
+)
+
+
+class SessionTimeoutMiddleware:
+    """Sign out after SESSION_IDLE_TIMEOUT idle seconds or SESSION_ABSOLUTE_TIMEOUT in all."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = time.time()
+            started = request.session.get("auth_at", now)
+            last = request.session.get("last_seen", now)
+            if now - last > settings.SESSION_IDLE_TIMEOUT or now - started > settings.SESSION_ABSOLUTE_TIMEOUT:
+                logout(request)
+                messages.info(request, _("You were signed out to protect the records. Please sign in again."))
+                return redirect(reverse("accounts:login"))
+            request.session["last_seen"] = now
+            request.session.setdefault("auth_at", now)
+        return self.get_response(request)
+
+
+class RequireTwoFactorMiddleware:
+    """Send a signed-in user who has not passed the second factor to that step.
+
+    This runs for every path, so the second factor cannot be skipped by typing a URL.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and not user.is_verified():
+            path = request.path
+            if not path.startswith(OPEN_PREFIXES) and not path.startswith("/partner/"):
+                if path.startswith("/api/") or path.startswith("/fhir/"):
+                    from django.http import JsonResponse
+
+                    return JsonResponse({"detail": "Two-factor sign-in is required."}, status=401)
+                return redirect(reverse("accounts:verify"))
+        return self.get_response(request)

@@ -1,0 +1,26 @@
+"""Panels other capabilities add to the person chart.
+
+A panel is a function panel(request, person) -> dict | None returning
+{"title": ..., "template": ..., "context": {...}, "order": int}; it must run a fixed
+number of queries whatever the size of the record.
+"""
+
+from collections.abc import Callable
+
+CHART_PANELS: list[Callable] = []
+
+
+def register_panel(func: Callable) -> Callable:
+    """Add a panel to the chart (use as a decorator)."""
+    CHART_PANELS.append(func)
+    return func
+
+
+def render_panels(request, person) -> list[dict]:
+    """Return the panels that apply to this person for this user, in order."""
+    panels = []
+    for func in CHART_PANELS:
+        panel = func(request, person)
+        if panel:
+            panels.append(panel)
+    return sorted(panels, key=lambda p: p.get("order", 100))

@@ -1,0 +1,204 @@
+"""Worklist, person chart, registration, encounters and notes."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from safehaven.access.gate import (
+    client_ip,
+    get_encounter_for,
+    get_person_for,
+    require_perm,
+)
+from safehaven.accounts.models import Membership, Site
+from safehaven.accounts.permissions import Perm
+from safehaven.audit.actions import record
+from safehaven.people import actions, queries
+from safehaven.people.chart import render_panels
+from safehaven.people.forms import EncounterForm, NoteForm, RegisterPersonForm, TeamMemberForm
+
+
+def _int(value, default=1) -> int:
+    try:
+        return max(int(value), 1)
+    except (TypeError, ValueError):
+        return default
+
+
+@login_required
+def worklist(request):
+    """List the people on my care teams, with when each was last seen."""
+    require_perm(request.user, Perm.VIEW_PERSON)
+    query = request.GET.get("q", "")[:100]
+    page = _int(request.GET.get("page"))
+    people, more = queries.worklist(request.user, query=query, page=page)
+    with transaction.atomic():
+        record(
+            by=request.user, action="person.list",
+            detail={"count": len(people), "page": page, "searched": bool(query)},
+            ip=client_ip(request),
+        )
+    return render(
+        request, "people/worklist.html",
+        {"people": people, "query": query, "page": page, "more": more},
+    )
+
+
+@login_required
+def person_chart(request, public_id):
+    """Show a person's chart: chief complaint and safety flags first."""
+    person = get_person_for(request.user, public_id, request=request)
+    context = queries.chart(person)
+    contact = getattr(person, "contact", None)
+    show_legal = request.GET.get("show") == "legal_name" and bool(person.legal_name)
+    if show_legal:
+        with transaction.atomic():
+            record(by=request.user, action="person.view_legal_name", obj=person, person=person,
+                   ip=client_ip(request))
+    context.update(
+        person=person,
+        contact=contact,
+        show_legal=show_legal,
+        panels=render_panels(request, person),
+        can_write=person.site_id in _sites(request.user, Perm.WRITE_CLINICAL),
+        can_clinical=person.site_id in _sites(request.user, Perm.VIEW_CLINICAL),
+        can_team=person.site_id in _sites(request.user, Perm.MANAGE_CARE_TEAM),
+        encounter_form=EncounterForm(),
+    )
+    return render(request, "people/chart.html", context)
+
+
+def _sites(user, perm):
+    from safehaven.access.gate import sites_with
+
+    return sites_with(user, perm)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def register(request):
+    """Register a person; warn about likely duplicates at the same clinic first."""
+    sites = require_perm(request.user, Perm.REGISTER_PERSON)
+    memberships = list(
+        Membership.objects.filter(user=request.user, site_id__in=sites, active=True).select_related("site")
+    )
+    site = memberships[0].site
+    if len(memberships) > 1:
+        chosen = request.POST.get("site") or request.GET.get("site")
+        for m in memberships:
+            if chosen and str(m.site.public_id) == chosen:
+                site = m.site
+    form = RegisterPersonForm(request.POST or None, initial={"do_not_contact": True})
+    duplicates = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        duplicates = actions.find_duplicates(
+            by=request.user, site=site, chosen_name=data["chosen_name"],
+            legal_name=data["legal_name"], date_of_birth=data["date_of_birth"],
+            age_band=data["age_band"],
+        )
+        if duplicates.any and request.POST.get("confirm_new") != "yes":
+            messages.warning(request, _("This may be someone already registered here. Check before you go on."))
+        else:
+            person = actions.register_person(
+                by=request.user, site=site, chosen_name=data["chosen_name"],
+                legal_name=data["legal_name"], pronouns=data["pronouns"],
+                date_of_birth=data["date_of_birth"], age_band=data["age_band"],
+                preferred_language=data["preferred_language"],
+                interpreter_needed=data["interpreter_needed"],
+                clinician_gender_preference=data["clinician_gender_preference"],
+                safety_note=data["safety_note"], contact=form.contact(), ip=client_ip(request),
+            )
+            messages.success(request, _("%(name)s is registered and you are on their care team.") % {"name": person.chosen_name})
+            return redirect("people:chart", public_id=person.public_id)
+    status = 400 if request.method == "POST" and not form.is_valid() else 200
+    return render(
+        request, "people/register.html",
+        {"form": form, "duplicates": duplicates, "memberships": memberships, "site": site},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def start_encounter(request, public_id):
+    """Start an encounter from the chart, chief complaint first."""
+    person = get_person_for(request.user, public_id, need=Perm.WRITE_CLINICAL, action="encounter.start", request=request, audit=False)
+    form = EncounterForm(request.POST)
+    if not form.is_valid():
+        context = queries.chart(person)
+        context.update(person=person, contact=getattr(person, "contact", None), encounter_form=form,
+                       can_write=True, can_clinical=True, panels=render_panels(request, person))
+        return render(request, "people/chart.html", context, status=400)
+    encounter = actions.start_encounter(
+        by=request.user, person=person, setting=form.cleaned_data["setting"],
+        chief_complaint=form.cleaned_data["chief_complaint"], ip=client_ip(request),
+    )
+    return redirect("people:encounter", public_id=encounter.public_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def encounter_detail(request, public_id):
+    """Show an encounter and take a new note."""
+    need = Perm.WRITE_CLINICAL if request.method == "POST" else Perm.VIEW_CLINICAL
+    encounter = get_encounter_for(request.user, public_id, need=need, request=request)
+    form = NoteForm(request.POST or None)
+    if request.method == "POST":
+        if request.POST.get("finish") == "1":
+            actions.finish_encounter(by=request.user, encounter=encounter, ip=client_ip(request))
+            messages.success(request, _("The encounter is finished."))
+            return redirect("people:chart", public_id=encounter.person.public_id)
+        if form.is_valid():
+            actions.write_note(
+                by=request.user, encounter=encounter, body=form.cleaned_data["body"],
+                kind=form.cleaned_data["kind"], ip=client_ip(request),
+            )
+            messages.success(request, _("Note saved."))
+            return redirect("people:encounter", public_id=encounter.public_id)
+    notes = list(encounter.notes.select_related("author").order_by("created_at"))
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "people/encounter.html",
+        {"encounter": encounter, "person": encounter.person, "notes": notes, "form": form},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def care_team(request, public_id):
+    """Add or remove a member of the person's care team."""
+    person = get_person_for(request.user, public_id, need=Perm.MANAGE_CARE_TEAM, audit=False, request=request)
+    form = TeamMemberForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a staff username."))
+        return redirect("people:chart", public_id=person.public_id)
+    User = get_user_model()
+    member = User.objects.filter(
+        username=form.cleaned_data["username"], is_active=True,
+        memberships__site=person.site, memberships__active=True,
+    ).first()
+    if member is None:
+        messages.error(request, _("No staff member with that username works at this site."))
+        return redirect("people:chart", public_id=person.public_id)
+    if request.POST.get("remove") == "1":
+        if member == request.user:
+            raise PermissionDenied(_("You cannot remove yourself; ask another team member."))
+        actions.remove_from_care_team(by=request.user, person=person, user=member, ip=client_ip(request))
+        messages.success(request, _("%(name)s is no longer on the care team.") % {"name": member.name})
+    else:
+        actions.add_to_care_team(by=request.user, person=person, user=member, ip=client_ip(request))
+        messages.success(request, _("%(name)s is now on the care team.") % {"name": member.name})
+    return redirect("people:chart", public_id=person.public_id)
+
+
+def site_choices(user, perm) -> list[Site]:
+    from safehaven.access.gate import sites_with
+
+    return list(Site.objects.filter(pk__in=sites_with(user, perm)))

@@ -1,0 +1,246 @@
+"""Worklist, chart, registration, encounters, notes: who can see what, and bad input."""
+
+import pytest
+from django.urls import reverse
+
+from safehaven.audit.models import AuditEvent
+from safehaven.people.models import CareTeamMember, Encounter, Note, Person
+
+pytestmark = pytest.mark.django_db
+
+
+def chart_url(person):
+    return reverse("people:chart", args=[person.public_id])
+
+
+# --- worklist -------------------------------------------------------------------------
+
+def test_worklist_lists_only_my_care_teams(cast, client_for):
+    page = client_for(cast.alice).get(reverse("people:worklist")).content.decode()
+    assert "Rosa" in page and "Iris" not in page
+    other = client_for(cast.carol).get(reverse("people:worklist")).content.decode()
+    assert "Rosa" not in other
+
+
+def test_worklist_refuses_roles_without_patient_access(cast, client_for):
+    for user in (cast.eve, cast.erin, cast.tom):
+        assert client_for(user).get(reverse("people:worklist")).status_code == 403
+
+
+def test_worklist_search_handles_hostile_text(cast, client_for):
+    client = client_for(cast.alice)
+    for q in ["' OR 1=1 --", "<script>alert(1)</script>", "%", "\u202eRosa", "x" * 500]:
+        response = client.get(reverse("people:worklist"), {"q": q})
+        assert response.status_code == 200
+        assert "<script>alert(1)</script>" not in response.content.decode()
+
+
+def test_worklist_pages_are_not_cached_by_the_browser(cast, client_for):
+    response = client_for(cast.alice).get(reverse("people:worklist"))
+    assert "no-store" in response["Cache-Control"]
+
+
+# --- chart ----------------------------------------------------------------------------
+
+def test_chart_shows_chief_complaint_and_safety_first(cast, client_for):
+    from safehaven.people import actions
+
+    actions.start_encounter(by=cast.alice, person=cast.patient, setting="community_clinic",
+                            chief_complaint="Headaches for two weeks")
+    page = client_for(cast.alice).get(chart_url(cast.patient)).content.decode()
+    assert page.index("Headaches for two weeks") < page.index("Safety") < page.index("Care team")
+
+
+def test_chart_is_404_for_another_team_and_another_site(cast, client_for):
+    assert client_for(cast.carol).get(chart_url(cast.patient)).status_code == 404
+    assert client_for(cast.dan).get(chart_url(cast.patient)).status_code == 404
+
+
+def test_chart_404_is_the_same_as_for_a_record_that_does_not_exist(cast, client_for):
+    client = client_for(cast.carol)
+    hidden = client.get(chart_url(cast.patient))
+    missing = client.get(reverse("people:chart", args=["00000000-0000-4000-8000-000000000000"]))
+    garbage = client.get(reverse("people:chart", args=["not-a-uuid"]))
+    assert hidden.status_code == missing.status_code == garbage.status_code == 404
+    assert hidden.content == missing.content
+
+
+def test_chart_is_403_for_roles_without_patient_access(cast, client_for):
+    assert client_for(cast.eve).get(chart_url(cast.patient)).status_code == 403
+
+
+def test_chart_requires_login(cast, client):
+    response = client.get(chart_url(cast.patient))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_legal_name_is_shown_only_on_purpose_and_audited(cast, client_for):
+    client = client_for(cast.alice)
+    page = client.get(chart_url(cast.patient)).content.decode()
+    assert "Rosalind Quintero-Vasquez" not in page
+    shown = client.get(chart_url(cast.patient), {"show": "legal_name"}).content.decode()
+    assert "Rosalind Quintero-Vasquez" in shown
+    assert AuditEvent.objects.filter(action="person.view_legal_name", person_id=str(cast.patient.public_id)).exists()
+
+
+def test_front_desk_on_the_team_sees_no_clinical_detail(cast, client_for):
+    from safehaven.people import actions
+
+    actions.start_encounter(by=cast.alice, person=cast.patient, setting="community_clinic",
+                            chief_complaint="Burning when passing urine")
+    page = client_for(cast.fay).get(chart_url(cast.patient)).content.decode()
+    assert "Rosa" in page and "Burning when passing urine" not in page
+
+
+# --- registration ----------------------------------------------------------------------
+
+def register_data(**overrides):
+    data = {
+        "chosen_name": "Paz", "legal_name": "Paz Aurora Medina", "age_band": "18-24",
+        "preferred_language": "es", "neutral_sender": "Reminder", "safe_hours_start": "10:00",
+        "safe_hours_end": "16:00", "do_not_contact": "on",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_register_creates_the_person_with_me_on_the_team(cast, client_for):
+    response = client_for(cast.fay).post(reverse("people:register"), register_data())
+    person = Person.objects.get(chosen_name="Paz")
+    assert response.status_code == 302 and response["Location"] == chart_url(person)
+    assert CareTeamMember.objects.filter(person=person, user=cast.fay).exists()
+    assert person.contact.do_not_contact
+
+
+def test_register_bad_input_gets_clear_messages_and_keeps_answers(cast, client_for):
+    response = client_for(cast.alice).post(
+        reverse("people:register"),
+        register_data(chosen_name="   ", age_band="", date_of_birth="2999-01-01", legal_name="Keep Me"),
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Enter the name they use" in page
+    assert "cannot be in the future" in page
+    assert "Keep Me" in page
+    assert not Person.objects.filter(legal_name="Keep Me").exists()
+
+
+def test_register_rejects_an_impossible_date(cast, client_for):
+    response = client_for(cast.alice).post(reverse("people:register"), register_data(date_of_birth="2021-02-30"))
+    assert response.status_code == 400 and "valid date" in response.content.decode()
+
+
+def test_register_warns_of_a_duplicate_without_showing_other_teams_records(cast, client_for):
+    data = register_data(chosen_name="Rosa", legal_name="Rosalind Quintero-Vasquez",
+                         date_of_birth="1996-04-02", age_band="")
+    response = client_for(cast.carol).post(reverse("people:register"), data)
+    page = response.content.decode()
+    assert "may already be registered" in page
+    assert "possible match is on another care team" in page
+    assert str(cast.patient.public_id) not in page
+    assert Person.objects.filter(chosen_name="Rosa").count() == 1
+    confirmed = client_for(cast.carol).post(reverse("people:register"), {**data, "confirm_new": "yes"})
+    assert confirmed.status_code == 302
+    assert Person.objects.filter(chosen_name="Rosa").count() == 2
+
+
+def test_register_does_not_reveal_people_at_other_clinics(cast, client_for):
+    data = register_data(chosen_name="Iris", legal_name="Iris Okonkwo-Delacroix", age_band="25-34")
+    page = client_for(cast.alice).post(reverse("people:register"), data).content.decode()
+    assert "may already be registered" not in page
+
+
+def test_register_strips_control_characters_and_escapes_markup(cast, client_for):
+    client_for(cast.alice).post(
+        reverse("people:register"), register_data(chosen_name="<b>Lu\x00z</b>\u202e")
+    )
+    person = Person.objects.get(chosen_name__startswith="<b>")
+    assert "\x00" not in person.chosen_name
+    page = client_for(cast.alice).get(chart_url(person)).content.decode()
+    assert "<b>Luz</b>" not in page and "&lt;b&gt;Luz&lt;/b&gt;" in page
+
+
+def test_register_is_refused_for_the_evaluator(cast, client_for):
+    assert client_for(cast.eve).get(reverse("people:register")).status_code == 403
+
+
+# --- encounters and notes -----------------------------------------------------------------
+
+def test_start_encounter_and_write_a_note(cast, client_for):
+    client = client_for(cast.alice)
+    response = client.post(reverse("people:start_encounter", args=[cast.patient.public_id]),
+                           {"setting": "outreach", "chief_complaint": "Wants STI testing"})
+    encounter = Encounter.objects.get(person=cast.patient)
+    assert response["Location"] == reverse("people:encounter", args=[encounter.public_id])
+    saved = client.post(reverse("people:encounter", args=[encounter.public_id]),
+                        {"kind": "progress", "body": "Tested, results in a week."})
+    assert saved.status_code == 302
+    assert Note.objects.get(encounter=encounter).body == "Tested, results in a week."
+
+
+def test_start_encounter_needs_a_chief_complaint(cast, client_for):
+    response = client_for(cast.alice).post(
+        reverse("people:start_encounter", args=[cast.patient.public_id]), {"setting": "outreach", "chief_complaint": " "}
+    )
+    assert response.status_code == 400 and "Write what brings them in today" in response.content.decode()
+    assert not Encounter.objects.exists()
+
+
+def test_empty_note_is_refused_with_a_message(cast, client_for):
+    from safehaven.people import actions
+
+    encounter = actions.start_encounter(by=cast.alice, person=cast.patient, setting="outreach", chief_complaint="x")
+    response = client_for(cast.alice).post(reverse("people:encounter", args=[encounter.public_id]),
+                                           {"kind": "progress", "body": ""})
+    assert response.status_code == 400 and "The note is empty" in response.content.decode()
+
+
+def test_encounter_is_404_outside_the_team_and_403_for_front_desk_writes(cast, client_for):
+    from safehaven.people import actions
+
+    encounter = actions.start_encounter(by=cast.alice, person=cast.patient, setting="outreach", chief_complaint="x")
+    url = reverse("people:encounter", args=[encounter.public_id])
+    assert client_for(cast.carol).get(url).status_code == 404
+    assert client_for(cast.dan).get(url).status_code == 404
+    assert client_for(cast.fay).get(url).status_code == 403
+    assert client_for(cast.fay).post(url, {"kind": "progress", "body": "x"}).status_code == 403
+    assert client_for(cast.fay).post(
+        reverse("people:start_encounter", args=[cast.patient.public_id]),
+        {"setting": "outreach", "chief_complaint": "x"},
+    ).status_code == 403
+
+
+def test_care_team_changes_grant_and_remove_access(cast, client_for):
+    url = reverse("people:care_team", args=[cast.patient.public_id])
+    client_for(cast.alice).post(url, {"username": "carol"})
+    assert client_for(cast.carol).get(chart_url(cast.patient)).status_code == 200
+    client_for(cast.alice).post(url, {"username": "carol", "remove": "1"})
+    assert client_for(cast.carol).get(chart_url(cast.patient)).status_code == 404
+
+
+def test_care_team_cannot_add_staff_from_another_site(cast, client_for):
+    client_for(cast.alice).post(reverse("people:care_team", args=[cast.patient.public_id]), {"username": "dan"})
+    assert client_for(cast.dan).get(chart_url(cast.patient)).status_code == 404
+
+
+def test_person_update_detects_a_lost_update(cast):
+    from safehaven.people import actions
+
+    actions.update_person(by=cast.alice, person=cast.patient, version=1, pronouns="she/they")
+    stale = Person.objects.get(pk=cast.patient.pk)
+    stale.version = 1
+    with pytest.raises(actions.ConflictError):
+        actions.update_person(by=cast.bob, person=stale, version=1, pronouns="they/them")
+    assert Person.objects.get(pk=cast.patient.pk).pronouns == "she/they"
+
+
+def test_minor_flag_is_derived(cast):
+    import datetime
+
+    from safehaven.testing.factories import make_person
+
+    teen = make_person(cast.alice, cast.site_a, "Teo", age_band="12-17")
+    assert teen.is_minor
+    young = make_person(cast.alice, cast.site_a, "Kai", date_of_birth=datetime.date.today().replace(year=datetime.date.today().year - 16), age_band="")
+    assert young.is_minor
+    assert not cast.patient.is_minor

@@ -69,6 +69,14 @@ INSTALLED_APPS = [
     "safehaven.people",
     "safehaven.access",
     "safehaven.consent",
+    "safehaven.screening",
+    "safehaven.careplans",
+    "safehaven.directory",
+    "safehaven.referrals",
+    "safehaven.followup",
+    "safehaven.training",
+    "safehaven.evaluation",
+    "safehaven.fhir",
     "safehaven.api",
 ]
 

@@ -1,0 +1,3 @@
+"""Models of the careplans capability."""
+
+from django.db import models  # noqa: F401

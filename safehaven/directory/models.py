@@ -1,0 +1,3 @@
+"""Models of the directory capability."""
+
+from django.db import models  # noqa: F401

@@ -1,0 +1,50 @@
+"""The registry of FHIR R4 resource types the project can serve and export.
+
+Each capability describes its resources in `safehaven/fhir/resources/<app>.py` with a
+module-level `RESOURCES = [ResourceSpec(...)]`; the FHIR API, search and bulk export
+discover them here. All FHIR code stays in the `safehaven.fhir` package.
+
+A converter `to_fhir(obj) -> dict` returns R4 JSON (checked with `fhir.resources.R4B`
+in that capability's tests) including `meta.security` labels for sensitive data.
+"""
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    """How one FHIR resource type is read from our models."""
+
+    type: str  # FHIR resource type, e.g. "Goal"
+    model: Any  # the Django model
+    to_fhir: Callable[[Any], dict]
+    # Path from the model to the Person (for care-team filtering and the `patient` parameter);
+    # "" for resources that are not about one person (e.g. Questionnaire).
+    person_path: str = "person"
+    # Data categories (consent.models.DATA_CATEGORIES) a resource of this type discloses.
+    categories: tuple[str, ...] = ("clinical_summary",)
+    updated_field: str = "updated_at"  # for _lastUpdated
+    date_field: str | None = None  # for `date`
+    status_field: str | None = None  # for `status`
+    code_field: str | None = None  # for `code` (a token: system|code or code)
+    # Optional: a function(queryset) -> queryset adding select_related/prefetch for to_fhir.
+    optimise: Callable[[Any], Any] | None = None
+    # Optional: a function(obj) -> list[str] of extra data categories of that one object.
+    object_categories: Callable[[Any], list[str]] | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def all_specs() -> dict[str, ResourceSpec]:
+    """Return every registered resource type by name."""
+    from safehaven.fhir import resources
+
+    specs: dict[str, ResourceSpec] = {}
+    for module_info in pkgutil.iter_modules(resources.__path__):
+        module = importlib.import_module(f"{resources.__name__}.{module_info.name}")
+        for spec in getattr(module, "RESOURCES", []):
+            specs[spec.type] = spec
+    return specs

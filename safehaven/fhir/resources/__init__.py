@@ -1,0 +1,1 @@
+"""One module per capability, each with RESOURCES = [ResourceSpec(...)] (see ../registry.py)."""

@@ -1,0 +1,182 @@
+"""Reads of screening data for this app and for others (follow-up, evaluation, consent, FHIR).
+
+Each function runs a fixed number of queries whatever the data size.
+"""
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Count, Q
+
+from safehaven.people.models import Encounter, Person
+from safehaven.screening.models import (
+    CHANNELS,
+    CueObservation,
+    HealthConcern,
+    MandatoryReport,
+    ResponseTask,
+    ScoredResult,
+    ScreeningResponse,
+    ScreeningSession,
+)
+
+PHQ9_TOTAL = "44261-6"
+PHQ2_TOTAL = "55758-7"
+GAD7_TOTAL = "70274-6"
+PCPTSD5_TOTAL = "pc-ptsd-5-total"  # no LOINC total code confirmed; local code in our system
+
+
+def score_history(
+    person_ids: Iterable[int], loinc_codes: Iterable[str]
+) -> list[dict[str, Any]]:
+    """Return the scored results of these people for these codes, oldest first.
+
+    `person_ids` are Person row ids (the caller has already checked access); `loinc_codes`
+    are total-score codes such as "44261-6" (PHQ-9), "70274-6" (GAD-7) or
+    "pc-ptsd-5-total" (PC-PTSD-5). Each row is
+    {"person_id": int, "code": str, "value": Decimal, "effective_at": datetime}.
+    Results of responses entered in error are left out. One query.
+    """
+    ids = list(person_ids)
+    codes = list(loinc_codes)
+    if not ids or not codes:
+        return []
+    rows = (
+        ScoredResult.objects.filter(person_id__in=ids, code__in=codes, status="final")
+        .exclude(response__status="entered-in-error")
+        .order_by("effective_at", "pk")
+        .values("person_id", "code", "value", "effective_at")
+    )
+    return [dict(row) for row in rows]
+
+
+def screen_counts(
+    *,
+    site_ids: Iterable[int] | None = None,
+    start: datetime.datetime | None = None,
+    end: datetime.datetime | None = None,
+) -> dict[str, dict[str, int]]:
+    """Return, per instrument name, how many screens were offered, completed, declined, positive.
+
+    Counts are aggregates (no person appears); `site_ids` limits them to those sites,
+    `start`/`end` to responses authored in [start, end). "offered" counts every response
+    row (completed, declined, deferred or still open); "positive" counts completed
+    responses that scored positive. A key "_sessions" gives the same for whole PEARR
+    sessions (declined = the person declined the whole screen, deferred = put off to a
+    later visit). Two queries.
+    """
+    responses = ScreeningResponse.objects.exclude(status="entered-in-error")
+    sessions = ScreeningSession.objects.all()
+    if site_ids is not None:
+        ids = list(site_ids)
+        responses = responses.filter(person__site_id__in=ids)
+        sessions = sessions.filter(site_id__in=ids)
+    if start is not None:
+        responses = responses.filter(authored_at__gte=start)
+        sessions = sessions.filter(started_at__gte=start)
+    if end is not None:
+        responses = responses.filter(authored_at__lt=end)
+        sessions = sessions.filter(started_at__lt=end)
+    out: dict[str, dict[str, int]] = {}
+    rows = responses.values("instrument__name").annotate(
+        offered=Count("pk"),
+        completed=Count("pk", filter=Q(outcome="completed")),
+        declined=Count("pk", filter=Q(outcome="declined")),
+        deferred=Count("pk", filter=Q(outcome="deferred")),
+        positive=Count("pk", filter=Q(outcome="completed", positive=True)),
+    )
+    for row in rows:
+        name = row.pop("instrument__name")
+        out[name] = {k: int(v) for k, v in row.items()}
+    totals = sessions.aggregate(
+        offered=Count("pk"),
+        completed=Count("pk", filter=Q(status="completed")),
+        declined=Count("pk", filter=Q(status="cancelled")),
+        deferred=Count("pk", filter=Q(status="on-hold")),
+        positive=Count("pk", filter=Q(responses__positive=True, status="completed"), distinct=True),
+    )
+    out["_sessions"] = {k: int(v or 0) for k, v in totals.items()}
+    return out
+
+
+def concerns_for_channel(person: Person, channel: str) -> list[HealthConcern]:
+    """Return the person's trafficking-related health concerns that `channel` may show.
+
+    `channel` is one of "record" (the chart, for the care team), "printout" (printed
+    visit summaries), "portal" (patient-portal and proxy views), "claims" (billing and
+    insurance) or "export" (FHIR, bulk export, referral packets). A concern appears only
+    when the person agreed it be written in the record and, for every channel but
+    "record", agreed to that channel. Anything else raises ValueError. One query.
+    """
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel: {channel}")
+    concerns = HealthConcern.objects.filter(person=person, active=True, in_record=True).exclude(
+        code=""
+    )
+    return [c for c in concerns.order_by("-recorded_at") if c.allowed_on(channel)]
+
+
+def person_summary(person: Person) -> dict[str, Any]:
+    """Return what the screening panel of the chart shows. Fixed query count (6)."""
+    sessions = list(
+        ScreeningSession.objects.filter(person=person).order_by("-started_at")[:5]
+    )
+    results = list(
+        ScoredResult.objects.filter(person=person)
+        .select_related("response__instrument")
+        .order_by("-effective_at")[:10]
+    )
+    tasks = list(
+        ResponseTask.objects.filter(person=person)
+        .exclude(status__in=["completed", "cancelled", "rejected"])
+        .select_related("owner")
+        .order_by("-created_at")[:10]
+    )
+    reports = list(
+        MandatoryReport.objects.filter(person=person, status="requested").order_by("due_by")[:5]
+    )
+    concerns = concerns_for_channel(person, "record")
+    cues = list(CueObservation.objects.filter(person=person).order_by("-observed_at")[:3])
+    return {
+        "sessions": sessions,
+        "results": results,
+        "tasks": tasks,
+        "reports": reports,
+        "concerns": concerns,
+        "cues": cues,
+        "offer_again": bool(sessions) and sessions[0].status in {"cancelled", "on-hold"},
+    }
+
+
+STI_WORDS = ("sti", "std", "chlamydia", "gonorrh", "syphilis", "trichomon", "discharge", "herpes")
+INJURY_WORDS = ("injur", "bruis", "burn", "fractur", "broken", "cut ", "black eye", "fell", "fall")
+
+
+def history_patterns(person: Person, *, now: datetime.datetime | None = None) -> list[str]:
+    """Return history patterns the system can see in recent encounters. One query.
+
+    Patterns are keys: "repeated_visits" (3 or more encounters in 90 days),
+    "repeated_sti" (2 or more recent visits whose reason mentions an STI) and
+    "repeated_injury" (2 or more whose reason mentions an injury). Reasons are
+    encrypted, so the last 30 encounters are read and matched here.
+    """
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    recent = list(
+        Encounter.objects.filter(person=person)
+        .exclude(status="entered-in-error")
+        .order_by("-started_at")
+        .only("started_at", "chief_complaint")[:30]
+    )
+    found = []
+    in_90 = [e for e in recent if e.started_at >= now - datetime.timedelta(days=90)]
+    if len(in_90) >= 3:
+        found.append("repeated_visits")
+    texts = [f" {(e.chief_complaint or '').lower()} " for e in recent]
+    if sum(any(w in t for w in STI_WORDS) for t in texts) >= 2:
+        found.append("repeated_sti")
+    if sum(any(w in t for w in INJURY_WORDS) for t in texts) >= 2:
+        found.append("repeated_injury")
+    return found

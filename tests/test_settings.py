@@ -11,9 +11,9 @@ from safehaven.lib.env import ConfigurationError, database_from_url, env_bool, e
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRETS = {
-    "SAFEHAVEN_SECRET_KEY": "s" * 60,
+    "SAFEHAVEN_SECRET_KEY": "Zq8#vL2!pR7wX0@mN4$kT9^bY3&hJ6*cF1(dG5)sA8_eW2+uI7=oP4-lK0~jH3",
     "SAFEHAVEN_FIELD_KEYS": "k1:" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY=",
-    "SAFEHAVEN_AUDIT_KEY": "a" * 40,
+    "SAFEHAVEN_AUDIT_KEY": "audit-7Yh2Lq9Vx4Pm1Rc8Kt5Wn3Bz6Gd0Fs",
     "SAFEHAVEN_ALLOWED_HOSTS": "clinic.example.org",
 }
 

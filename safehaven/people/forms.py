@@ -22,6 +22,7 @@ def clean_text(value: str) -> str:
 class RegisterPersonForm(forms.Form):
     chosen_name = forms.CharField(
         label=_("Name they use"), max_length=150,
+        error_messages={"required": _("Enter the name they use.")},
         help_text=_("Shown everywhere. Ask what they would like to be called."),
     )
     legal_name = forms.CharField(
@@ -124,6 +125,7 @@ class RegisterPersonForm(forms.Form):
 class EncounterForm(forms.Form):
     chief_complaint = forms.CharField(
         label=_("What brings them in today, in their words"), max_length=2000,
+        error_messages={"required": _("Write what brings them in today.")},
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     setting = forms.ChoiceField(label=_("Setting"), choices=Encounter.SETTINGS)
@@ -137,7 +139,10 @@ class EncounterForm(forms.Form):
 
 class NoteForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind of note"), choices=Note.KINDS)
-    body = forms.CharField(label=_("Note"), max_length=20000, widget=forms.Textarea(attrs={"rows": 8}))
+    body = forms.CharField(
+        label=_("Note"), max_length=20000, widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={"required": _("The note is empty.")},
+    )
 
     def clean_body(self):
         value = clean_text(self.cleaned_data["body"])

@@ -256,3 +256,51 @@ def test_minor_flag_is_derived(cast):
 def test_register_refuses_null_characters_with_a_message(cast, client_for):
     response = client_for(cast.alice).post(reverse("people:register"), register_data(chosen_name="Lu\x00z"))
     assert response.status_code == 400 and "Null characters are not allowed" in response.content.decode()
+
+
+# --- editing details and contact preferences ---------------------------------------------
+
+def edit_data(person, **overrides):
+    data = register_data(chosen_name=person.chosen_name, legal_name=person.legal_name, age_band="25-34",
+                         version=str(person.version), time_zone="America/Chicago")
+    data.pop("do_not_contact")
+    data.update(channels=["sms"], phone="+15550001111")
+    data.update(overrides)
+    return data
+
+
+def test_edit_changes_contact_preferences(cast, client_for):
+    url = reverse("people:edit", args=[cast.patient.public_id])
+    response = client_for(cast.ana).post(url, edit_data(cast.patient, pronouns="they/them"))
+    assert response.status_code == 302
+    person = Person.objects.get(pk=cast.patient.pk)
+    assert person.pronouns == "they/them" and person.version == 2
+    assert person.contact.channels == ["sms"] and not person.contact.do_not_contact
+    assert person.contact.time_zone == "America/Chicago"
+    assert AuditEvent.objects.filter(action="contact.update", person_id=str(person.public_id)).exists()
+
+
+def test_edit_refuses_a_lost_update_with_a_conflict_message(cast, client_for):
+    url = reverse("people:edit", args=[cast.patient.public_id])
+    stale = edit_data(cast.patient, pronouns="she/they")
+    assert client_for(cast.ana).post(url, edit_data(cast.patient, pronouns="they/them")).status_code == 302
+    response = client_for(cast.bob).post(url, stale)
+    assert response.status_code == 409
+    assert "Someone else saved changes" in response.content.decode()
+    assert Person.objects.get(pk=cast.patient.pk).pronouns == "they/them"
+
+
+def test_edit_bad_time_zone_and_missing_phone_get_messages(cast, client_for):
+    url = reverse("people:edit", args=[cast.patient.public_id])
+    response = client_for(cast.ana).post(url, edit_data(cast.patient, time_zone="Mars/Olympus", phone=""))
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "not a time zone we know" in page and "Give a safe number" in page
+
+
+def test_edit_is_404_outside_the_team_and_403_without_the_role(cast, client_for):
+    url = reverse("people:edit", args=[cast.patient.public_id])
+    assert client_for(cast.carol).get(url).status_code == 404
+    assert client_for(cast.dan).get(url).status_code == 404
+    assert client_for(cast.eve).get(url).status_code == 403
+    assert client_for(cast.fay).get(url).status_code == 403

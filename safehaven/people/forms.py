@@ -66,6 +66,10 @@ class RegisterPersonForm(forms.Form):
     neutral_sender = forms.CharField(
         label=_("Name to show as the sender"), max_length=60, initial="Appointment reminder"
     )
+    time_zone = forms.CharField(
+        label=_("Their time zone"), max_length=64, initial="America/Los_Angeles", required=False,
+        help_text=_("For example America/Los_Angeles or America/Mexico_City."),
+    )
     code_word = forms.CharField(label=_("Code word"), max_length=60, required=False)
     confirm_new = forms.BooleanField(
         label=_("I checked: this is a different person"), required=False, widget=forms.HiddenInput
@@ -79,6 +83,16 @@ class RegisterPersonForm(forms.Form):
 
     def clean_legal_name(self):
         return clean_text(self.cleaned_data["legal_name"])
+
+    def clean_time_zone(self):
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        value = self.cleaned_data["time_zone"].strip() or "America/Los_Angeles"
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise forms.ValidationError(_("That is not a time zone we know, e.g. America/Chicago.")) from None
+        return value
 
     def clean_safety_note(self):
         return clean_text(self.cleaned_data["safety_note"])
@@ -115,10 +129,53 @@ class RegisterPersonForm(forms.Form):
             "email": data.get("email") or "",
             "safe_hours_start": data["safe_hours_start"],
             "safe_hours_end": data["safe_hours_end"],
+            "time_zone": data.get("time_zone") or "America/Los_Angeles",
             "voicemail_ok": bool(data.get("voicemail_ok")),
             "neutral_sender": clean_text(data.get("neutral_sender") or "") or "Appointment reminder",
             "code_word": data.get("code_word") or "",
             "do_not_contact": bool(data.get("do_not_contact")),
+        }
+
+
+class EditPersonForm(RegisterPersonForm):
+    """The registration form without the duplicate check, carrying the version read."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["confirm_new"]
+
+    @classmethod
+    def initial_for(cls, person) -> dict:
+        prefs = getattr(person, "contact", None)
+        initial = {
+            "chosen_name": person.chosen_name, "legal_name": person.legal_name,
+            "pronouns": person.pronouns, "date_of_birth": person.date_of_birth,
+            "age_band": person.age_band, "preferred_language": person.preferred_language,
+            "interpreter_needed": person.interpreter_needed,
+            "clinician_gender_preference": person.clinician_gender_preference,
+            "safety_note": person.safety_note, "version": person.version,
+        }
+        if prefs is not None:
+            initial.update(
+                do_not_contact=prefs.do_not_contact, channels=prefs.channels, phone=prefs.phone,
+                email=prefs.email, safe_hours_start=prefs.safe_hours_start,
+                safe_hours_end=prefs.safe_hours_end, voicemail_ok=prefs.voicemail_ok,
+                neutral_sender=prefs.neutral_sender, code_word=prefs.code_word,
+                time_zone=prefs.time_zone,
+            )
+        return initial
+
+    def person_changes(self) -> dict:
+        data = self.cleaned_data
+        return {
+            key: data[key]
+            for key in (
+                "chosen_name", "legal_name", "pronouns", "date_of_birth", "age_band",
+                "preferred_language", "interpreter_needed", "clinician_gender_preference",
+                "safety_note",
+            )
         }
 
 

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.worklist, name="worklist"),
     path("register/", views.register, name="register"),
     path("<str:public_id>/", views.person_chart, name="chart"),
+    path("<str:public_id>/edit/", views.edit_person, name="edit"),
     path("<str:public_id>/encounters/new/", views.start_encounter, name="start_encounter"),
     path("<str:public_id>/team/", views.care_team, name="care_team"),
     path("encounters/<str:public_id>/", views.encounter_detail, name="encounter"),

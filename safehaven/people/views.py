@@ -20,7 +20,13 @@ from safehaven.accounts.permissions import Perm
 from safehaven.audit.actions import record
 from safehaven.people import actions, queries
 from safehaven.people.chart import render_panels
-from safehaven.people.forms import EncounterForm, NoteForm, RegisterPersonForm, TeamMemberForm
+from safehaven.people.forms import (
+    EditPersonForm,
+    EncounterForm,
+    NoteForm,
+    RegisterPersonForm,
+    TeamMemberForm,
+)
 
 
 def _int(value, default=1) -> int:
@@ -68,6 +74,7 @@ def person_chart(request, public_id):
         can_write=person.site_id in _sites(request.user, Perm.WRITE_CLINICAL),
         can_clinical=person.site_id in _sites(request.user, Perm.VIEW_CLINICAL),
         can_team=person.site_id in _sites(request.user, Perm.MANAGE_CARE_TEAM),
+        can_edit=person.site_id in _sites(request.user, Perm.EDIT_PERSON),
         encounter_form=EncounterForm(),
     )
     return render(request, "people/chart.html", context)
@@ -122,6 +129,36 @@ def register(request):
         {"form": form, "duplicates": duplicates, "memberships": memberships, "site": site},
         status=status,
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_person(request, public_id):
+    """Change a person's details and safe-contact preferences; refuse a lost update."""
+    person = get_person_for(request.user, public_id, need=Perm.EDIT_PERSON, action="person.edit", request=request)
+    form = EditPersonForm(request.POST or None, initial=EditPersonForm.initial_for(person))
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    actions.update_person(
+                        by=request.user, person=person, version=form.cleaned_data["version"],
+                        ip=client_ip(request), **form.person_changes(),
+                    )
+                    actions.update_contact_preferences(
+                        by=request.user, person=person, ip=client_ip(request), **form.contact()
+                    )
+            except actions.ConflictError as exc:
+                form.add_error(None, _("Someone else saved changes to this record while you were editing. Reload the page to see them, then make your change again."))
+                status = 409
+                del exc
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("people:chart", public_id=person.public_id)
+        else:
+            status = 400
+    return render(request, "people/edit.html", {"form": form, "person": person}, status=status)
 
 
 @login_required

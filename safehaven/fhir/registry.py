@@ -23,7 +23,8 @@ class ResourceSpec:
     model: Any  # the Django model
     to_fhir: Callable[[Any], dict]
     # Path from the model to the Person (for care-team filtering and the `patient` parameter);
-    # "" for resources that are not about one person (e.g. Questionnaire).
+    # "pk" when the resource is the person (Patient); "" for resources that are not about
+    # one person (e.g. Questionnaire).
     person_path: str = "person"
     # Data categories (consent.models.DATA_CATEGORIES) a resource of this type discloses.
     categories: tuple[str, ...] = ("clinical_summary",)
@@ -48,3 +49,13 @@ def all_specs() -> dict[str, ResourceSpec]:
         for spec in getattr(module, "RESOURCES", []):
             specs[spec.type] = spec
     return specs
+
+
+def person_pk_lookup(spec: ResourceSpec) -> str | None:
+    """Return the ORM lookup that yields the person's primary key for this type, or None."""
+    path = spec.person_path
+    if not path:
+        return None
+    if path == "pk":
+        return "pk"
+    return f"{path}_id" if "__" not in path else f"{path}__id"

@@ -1,0 +1,201 @@
+"""FHIR Bulk Data export: a streaming NDJSON writer run as a background task.
+
+Memory stays flat: people are taken in chunks of consecutive primary keys; for each
+chunk we read the consents of those people (one query), then stream each resource
+type's rows in that key range with `.iterator()` and write one line per resource.
+Nothing collects all rows. Resources are converted with the plain-dict converters; they
+are validated with `fhir.resources` in the tests, not on this hot path.
+"""
+
+import logging
+import os
+import shutil
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import F
+from django.tasks import task
+from django.utils import timezone
+
+from safehaven.access.gate import sites_with
+from safehaven.accounts.permissions import Perm
+from safehaven.audit.actions import record
+from safehaven.consent.models import ConsentGrant, Disclosure
+from safehaven.fhir import actions
+from safehaven.fhir.access import Requester, consent_map, disclosure_rows
+from safehaven.fhir.common import dumps
+from safehaven.fhir.models import ExportJob
+from safehaven.fhir.registry import ResourceSpec, all_specs, person_pk_lookup
+from safehaven.people.models import Person
+
+logger = logging.getLogger(__name__)
+PEOPLE_PER_CHUNK = 5000
+ROWS_PER_FETCH = 5000
+
+
+class Cancelled(Exception):
+    """The export was cancelled while it ran."""
+
+
+@dataclass
+class ExportStats:
+    people: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def resources(self) -> int:
+        return sum(self.counts.values())
+
+
+def export_types(level: str, requested: list[str] | None) -> list[ResourceSpec]:
+    """Return the specs to export: the requested ones, or every type that fits the level."""
+    specs = all_specs()
+    if level != "system":
+        specs = {name: s for name, s in specs.items() if s.person_path}
+    if not requested:
+        return list(specs.values())
+    return [specs[name] for name in requested]
+
+
+def population(job: ExportJob):
+    """Return the people an export may cover: those at sites where the requester may export."""
+    sites = sites_with(job.requested_by, Perm.EXPORT_DATA)
+    people = Person.objects.filter(site_id__in=sites)
+    if job.group_site_id:
+        people = people.filter(site_id=job.group_site_id)
+    return people
+
+
+def _chunks(ids_iter, size):
+    chunk = []
+    for pk in ids_iter:
+        chunk.append(pk)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _person_rows(spec: ResourceSpec, lo: int, hi: int, since):
+    lookup = person_pk_lookup(spec)
+    qs = spec.model.objects.filter(**{f"{lookup}__gte": lo, f"{lookup}__lte": hi})
+    if since is not None:
+        qs = qs.filter(**{f"{spec.updated_field}__gte": since})
+    if spec.optimise:
+        qs = spec.optimise(qs)
+    if lookup != "pk":
+        qs = qs.annotate(_sh_person_pk=F(lookup))
+    return qs.order_by().iterator(chunk_size=ROWS_PER_FETCH)
+
+
+def write_export(job: ExportJob, *, check_every: int = 1) -> ExportStats:
+    """Write the NDJSON files of a job and return what was written."""
+    started = timezone.now()
+    requester = Requester(user=job.requested_by, client=job.client)
+    specs = export_types(job.level, job.types)
+    person_specs = [s for s in specs if s.person_path]
+    other_specs = [s for s in specs if not s.person_path]
+    folder = actions.export_dir(job)
+    folder.mkdir(parents=True, exist_ok=True)
+    stats = ExportStats(counts={s.type: 0 for s in specs})
+    files = {s.type: open(folder / f"{s.type}.ndjson", "w", encoding="utf-8", buffering=1 << 20) for s in specs}
+    try:
+        people = population(job)
+        total = people.count()
+        ids = people.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=PEOPLE_PER_CHUNK)
+        for n, chunk in enumerate(_chunks(ids, PEOPLE_PER_CHUNK)):
+            if n % check_every == 0 and ExportJob.objects.filter(pk=job.pk, status="cancelled").exists():
+                raise Cancelled
+            lo, hi = chunk[0], chunk[-1]
+            members = set(chunk)
+            permitted = consent_map(requester, ConsentGrant.objects.filter(person_id__gte=lo, person_id__lte=hi))
+            requester._consent_cache = permitted
+            sent: dict[int, set] = {}
+            for spec in person_specs:
+                wanted = set(spec.categories)
+                allowed = {pk for pk, (cats, _ids) in permitted.items() if wanted <= cats and pk in members}
+                if not allowed:
+                    continue
+                write = files[spec.type].write
+                convert = spec.to_fhir
+                extra = spec.object_categories
+                is_person = person_pk_lookup(spec) == "pk"
+                written = 0
+                for obj in _person_rows(spec, lo, hi, job.since):
+                    pk = obj.pk if is_person else obj._sh_person_pk
+                    if pk not in allowed:
+                        continue
+                    cats = wanted
+                    if extra is not None:
+                        cats = wanted | set(extra(obj))
+                        if not cats <= permitted[pk][0]:
+                            continue
+                    write(dumps(convert(obj)))
+                    write("\n")
+                    written += 1
+                    sent.setdefault(pk, set()).update(cats)
+                stats.counts[spec.type] += written
+            stats.people += len(chunk)
+            with transaction.atomic():
+                Disclosure.objects.bulk_create(
+                    disclosure_rows(requester, {pk: sorted(c) for pk, c in sent.items()}, channel="fhir-bulk",
+                                    detail={"export": str(job.public_id)}),
+                    batch_size=1000,
+                )
+                ExportJob.objects.filter(pk=job.pk).exclude(status="cancelled").update(
+                    progress=f"{min(stats.people, total)} of {total} people"
+                )
+        for spec in other_specs:
+            qs = spec.model.objects.all()
+            if job.since is not None:
+                qs = qs.filter(**{f"{spec.updated_field}__gte": job.since})
+            if spec.optimise:
+                qs = spec.optimise(qs)
+            for obj in qs.iterator(chunk_size=ROWS_PER_FETCH):
+                files[spec.type].write(dumps(spec.to_fhir(obj)) + "\n")
+                stats.counts[spec.type] += 1
+    finally:
+        for handle in files.values():
+            handle.close()
+    for spec in specs:
+        if stats.counts[spec.type] == 0:
+            os.remove(folder / f"{spec.type}.ndjson")
+    stats.seconds = (timezone.now() - started).total_seconds()
+    return stats
+
+
+@task
+def run_export(job_id: str) -> dict:
+    """Run one export job (the background task)."""
+    job = ExportJob.objects.select_related("client", "requested_by").filter(public_id=job_id).first()
+    if job is None or job.status != "accepted":
+        return {"skipped": True}
+    ExportJob.objects.filter(pk=job.pk, status="accepted").update(status="in-progress", progress="starting")
+    try:
+        stats = write_export(job)
+    except Cancelled:
+        shutil.rmtree(actions.export_dir(job), ignore_errors=True)
+        return {"cancelled": True}
+    except Exception:
+        logger.exception("FHIR export %s failed", job.public_id)
+        shutil.rmtree(actions.export_dir(job), ignore_errors=True)
+        ExportJob.objects.filter(pk=job.pk).update(
+            status="failed", error="The export could not be completed.", finished_at=timezone.now()
+        )
+        return {"failed": True}
+    now = timezone.now()
+    output = [{"type": t, "file": f"{t}.ndjson", "count": c} for t, c in stats.counts.items() if c]
+    with transaction.atomic():
+        updated = ExportJob.objects.filter(pk=job.pk, status="in-progress").update(
+            status="completed", output=output, finished_at=now, expires_at=now + actions.export_ttl(),
+            progress=f"{stats.people} people, {stats.resources} resources",
+        )
+        if updated:
+            record(by=job.requested_by, action="fhir.export.complete", obj=job,
+                   detail={"counts": stats.counts, "people": stats.people, "seconds": round(stats.seconds, 2)})
+    if not updated:  # cancelled at the very end
+        shutil.rmtree(actions.export_dir(job), ignore_errors=True)
+        return {"cancelled": True}
+    return {"resources": stats.resources}

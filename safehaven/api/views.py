@@ -11,7 +11,8 @@ from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.views.decorators.http import require_GET
 
-from safehaven.access.gate import client_ip, get_person_for
+from safehaven.access.gate import client_ip, get_person_for, require_perm
+from safehaven.accounts.permissions import Perm
 from safehaven.api.openapi import build_openapi
 from safehaven.audit.actions import record
 from safehaven.people import queries
@@ -54,6 +55,7 @@ def person_json(person) -> dict:
 @api_view
 def people(request):
     """List the people on my care teams (50 a page)."""
+    require_perm(request.user, Perm.VIEW_PERSON)
     try:
         page = max(int(request.GET.get("page", "1")), 1)
     except ValueError:

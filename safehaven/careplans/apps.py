@@ -6,5 +6,13 @@ class CareplansConfig(AppConfig):
     label = "careplans"
 
     def ready(self):
-        # Register navigation entries, chart panels, gate checks, demo hooks and API paths here.
-        pass
+        from django.utils.translation import gettext_lazy as _
+
+        from safehaven.accounts.permissions import Perm
+        from safehaven.careplans import panels
+        from safehaven.core.nav import register_nav
+        from safehaven.people.chart import CHART_PANELS, register_panel
+
+        register_nav(_("Caseload"), "careplans:caseload", Perm.CASE_MANAGE, order=20)
+        if panels.needs_panel not in CHART_PANELS:
+            register_panel(panels.needs_panel)

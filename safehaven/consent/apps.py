@@ -1,6 +1,19 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ConsentConfig(AppConfig):
     name = "safehaven.consent"
     label = "consent"
+
+    def ready(self) -> None:
+        from safehaven.accounts.permissions import Perm
+        from safehaven.consent import demo, views  # noqa: F401  (views register outbound paths)
+        from safehaven.consent.panels import consent_panel
+        from safehaven.core.demo_hooks import register_demo_hook
+        from safehaven.core.nav import register_nav
+        from safehaven.people.chart import register_panel
+
+        register_panel(consent_panel)
+        register_nav(_("Consents to renew"), "consent:expiring", Perm.MANAGE_CONSENT, order=40)
+        register_demo_hook(demo.demo_consents)

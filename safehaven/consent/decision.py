@@ -3,6 +3,17 @@
 Every outbound path (printouts, referral packets, exports, API responses, FHIR,
 reminders) calls `may_disclose` and sends only the categories it permits, then
 calls `log_disclosure` for what it actually sent. Deny by default.
+
+Rules, in order:
+- the person's own information always goes to the person themself;
+- 42 CFR Part 2: substance-use treatment records never go to law enforcement or
+  immigration, nor for a law-enforcement purpose (they may not be used against the
+  person), whatever the consent or legal basis; and only under a consent that names
+  the recipient (an organisation or service), never a whole kind of recipient;
+- a legal basis is honoured only for a legally required report about a minor;
+- otherwise a category goes only when a consent in force permits it for this recipient
+  and purpose and no consent in force denies it; law enforcement and immigration need
+  a consent that names them.
 """
 
 import datetime
@@ -20,9 +31,16 @@ from safehaven.consent.models import (
     ConsentGrant,
     Disclosure,
 )
+from safehaven.consent.outbound import note_decision
 from safehaven.people.models import Person
 
 PURPOSE_CODES = {code for code, _label in PURPOSES}
+# 42 CFR Part 2 (substance-use treatment records).
+PART2_CATEGORIES = {"substance_use"}
+
+
+def _part2_barred(recipient: "Recipient", purpose: str) -> bool:
+    return purpose == "law_enforcement" or recipient.category in PROTECTED_CATEGORIES
 
 
 @dataclass(frozen=True)
@@ -83,7 +101,38 @@ def may_disclose(
     revoked at `at`) permits it for this recipient and purpose, and no consent in
     force denies it. Law enforcement and immigration need a consent that names them.
     `legal_basis` is only honoured for a legally required report about a minor.
+    Substance-use records follow 42 CFR Part 2 (see the module docstring).
     """
+    decision = _decide(
+        person, recipient, purpose, categories, at=at, legal_basis=legal_basis, grants=grants
+    )
+    note_decision(decision)
+    return decision
+
+
+def _refuse_part2(decision: Decision, recipient: Recipient, purpose: str) -> Decision:
+    barred = sorted(PART2_CATEGORIES & set(decision.permitted)) if _part2_barred(recipient, purpose) else []
+    if not barred:
+        return decision
+    permitted = [c for c in decision.permitted if c not in barred]
+    refused = sorted(set(decision.refused) | set(barred))
+    return Decision(
+        allowed=False, permitted=permitted, refused=refused, consent_ids=decision.consent_ids,
+        reason="substance-use treatment records may not be used for law enforcement (42 CFR Part 2)",
+        legal_basis=decision.legal_basis,
+    )
+
+
+def _decide(
+    person: Person,
+    recipient: Recipient,
+    purpose: str,
+    categories: list[str] | tuple[str, ...] | set[str],
+    *,
+    at: datetime.datetime | None = None,
+    legal_basis: str = "",
+    grants: list[ConsentGrant] | None = None,
+) -> Decision:
     requested = sorted(set(categories))
     unknown = [c for c in requested if c not in DATA_CATEGORY_CODES]
     if unknown:
@@ -96,9 +145,12 @@ def may_disclose(
         return Decision(True, permitted=requested, reason="the person's own information")
     if legal_basis:
         if person.is_minor and recipient.category in {"child_protection", "law_enforcement"}:
-            return Decision(
-                True, permitted=requested, reason="legally required report about a minor",
-                legal_basis=legal_basis,
+            return _refuse_part2(
+                Decision(
+                    True, permitted=requested, reason="legally required report about a minor",
+                    legal_basis=legal_basis,
+                ),
+                recipient, purpose,
             )
         return Decision(False, refused=requested, reason="a legal basis applies only to minors")
 
@@ -118,6 +170,8 @@ def may_disclose(
         if not _matches(grant, recipient):
             continue
         cats = set(grant.categories) & set(requested)
+        if grant.provision == "permit" and grant.recipient_kind == "category":
+            cats -= PART2_CATEGORIES  # Part 2 needs a consent naming the recipient
         if not cats:
             continue
         if grant.provision == "deny":
@@ -127,12 +181,15 @@ def may_disclose(
             used.add(str(grant.public_id))
     permitted -= denied
     refused = [c for c in requested if c not in permitted]
-    return Decision(
-        allowed=not refused,
-        permitted=sorted(permitted),
-        refused=refused,
-        consent_ids=sorted(used),
-        reason="" if not refused else "no consent in force covers " + ", ".join(refused),
+    return _refuse_part2(
+        Decision(
+            allowed=not refused,
+            permitted=sorted(permitted),
+            refused=refused,
+            consent_ids=sorted(used),
+            reason="" if not refused else "no consent in force covers " + ", ".join(refused),
+        ),
+        recipient, purpose,
     )
 
 

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from safehaven.lib.fields import EncryptedTextField
 from safehaven.people.models import Person
 
 RECIPIENT_KINDS = [
@@ -186,3 +187,105 @@ class Disclosure(models.Model):
 
     def __str__(self) -> str:
         return f"disclosure {self.public_id}"
+
+
+# --- Care consents, step by step ---------------------------------------------------------
+
+# What the person answered, as FHIR Consent.status codes.
+STEP_STATUSES = [
+    ("active", _("Yes")),
+    ("rejected", _("No")),
+    ("inactive", _("Stopped / withdrew")),
+]
+
+
+class CareStepConsent(models.Model):
+    """One answer the person gave about one step of their care, at one moment.
+
+    Rows are never edited: a new answer (yes, no, or stop) is a new row, so the record
+    shows what was asked, what they said and when. The latest row for a step wins.
+    """
+
+    data_classification = {
+        "id": "none",
+        "public_id": "identifier",
+        "person": "none",
+        "encounter": "none",
+        "step": "consent",
+        "status": "consent",
+        "preference": "consent",
+        "note": "sensitive-encrypted",
+        "answered_at": "consent",
+        "recorded_by": "none",
+    }
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="care_step_consents")
+    encounter = models.ForeignKey(
+        "people.Encounter", on_delete=models.PROTECT, related_name="care_step_consents"
+    )
+    step = models.CharField(_("step"), max_length=30)
+    status = models.CharField(_("answer"), max_length=10, choices=STEP_STATUSES)
+    preference = models.CharField(_("their preference"), max_length=30, blank=True)
+    note = EncryptedTextField(_("in their words"), blank=True)
+    answered_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["answered_at", "id"]
+        indexes = [
+            models.Index(fields=["encounter", "step", "answered_at"], name="carestep_enc_step"),
+            models.Index(fields=["person", "answered_at"], name="carestep_person_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"care step {self.step} {self.status}"
+
+
+# --- Legally required reports ------------------------------------------------------------
+
+REPORT_RECIPIENTS = [
+    ("child_protection", _("Child protection services")),
+    ("law_enforcement", _("Law enforcement")),
+]
+
+
+class RequiredReport(models.Model):
+    """A report the law required about a minor; recorded as such and shown to the person."""
+
+    data_classification = {
+        "id": "none",
+        "public_id": "identifier",
+        "person": "none",
+        "recipient_category": "consent",
+        "agency": "consent",
+        "legal_basis": "consent",
+        "categories": "consent",
+        "reported_at": "consent",
+        "made_by": "none",
+        "person_told_at": "consent",
+        "how_told": "sensitive-encrypted",
+        "notes": "sensitive-encrypted",
+        "disclosure": "none",
+    }
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="required_reports")
+    recipient_category = models.CharField(max_length=30, choices=REPORT_RECIPIENTS)
+    agency = models.CharField(_("agency"), max_length=200)
+    legal_basis = models.CharField(_("law that requires it"), max_length=200)
+    categories = models.JSONField(default=list)
+    reported_at = models.DateTimeField(default=timezone.now)
+    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    person_told_at = models.DateTimeField(null=True, blank=True)
+    how_told = EncryptedTextField(_("how they were told"), blank=True)
+    notes = EncryptedTextField(_("notes"), blank=True)
+    disclosure = models.ForeignKey(
+        Disclosure, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-reported_at"]
+
+    def __str__(self) -> str:
+        return f"required report {self.public_id}"

@@ -1,0 +1,190 @@
+"""Reads for consent pages and panels; query counts are fixed whatever the data size."""
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from safehaven.accounts.permissions import Perm
+from safehaven.consent.models import CareStepConsent, ConsentGrant, Disclosure, RequiredReport
+from safehaven.consent.steps import STEP_BY_CODE, STEPS, CareStep
+from safehaven.people.models import Encounter, Person
+
+RECENT_VISITS = 3
+
+
+@dataclass
+class StepState:
+    """A step and the person's latest answer about it in one encounter (None: not asked)."""
+
+    step: CareStep
+    answer: CareStepConsent | None
+    missing: list[CareStep]  # required steps not answered "yes"
+
+    @property
+    def allowed(self) -> bool:
+        return (
+            self.answer is not None and self.answer.status == "active" and not self.missing
+        )
+
+    @property
+    def needs_asking(self) -> bool:
+        return self.answer is None
+
+
+def latest_answers(encounter: Encounter) -> dict[str, CareStepConsent]:
+    """Return the latest answer per step in an encounter (one query)."""
+    latest: dict[str, CareStepConsent] = {}
+    for row in CareStepConsent.objects.filter(encounter=encounter).select_related("recorded_by").order_by(
+        "answered_at", "id"
+    ):
+        latest[row.step] = row
+    return latest
+
+
+def step_states(encounter: Encounter) -> list[StepState]:
+    """Return every step with the latest answer and what else it needs (one query)."""
+    latest = latest_answers(encounter)
+    states = []
+    for care_step in STEPS:
+        missing = [
+            STEP_BY_CODE[code] for code in care_step.requires
+            if latest.get(code) is None or latest[code].status != "active"
+        ]
+        states.append(StepState(care_step, latest.get(care_step.code), missing))
+    return states
+
+
+def may_proceed(encounter: Encounter, step: str) -> bool:
+    """Return whether the person has said yes, and not since stopped, to this step and what it needs."""
+    for state in step_states(encounter):
+        if state.step.code == step:
+            return state.allowed
+    raise ValueError(f"unknown care step: {step}")
+
+
+def recent_declines(person: Person, *, visits: int = RECENT_VISITS) -> list[dict]:
+    """Return, for the person's latest visits, the steps whose latest answer was no or stop.
+
+    Two queries whatever the number of visits or answers.
+    """
+    recent_ids = list(
+        Encounter.objects.filter(person=person).order_by("-started_at", "-id").values_list("id", flat=True)[:visits]
+    )
+    rows = (
+        CareStepConsent.objects.filter(encounter_id__in=recent_ids)
+        .select_related("encounter")
+        .order_by("answered_at", "id")
+    )
+    latest: dict[tuple[int, str], CareStepConsent] = {}
+    for row in rows:
+        latest[(row.encounter_id, row.step)] = row
+    by_visit: dict[int, dict] = {}
+    for (encounter_id, code), row in latest.items():
+        if row.status == "active" or code not in STEP_BY_CODE:
+            continue
+        visit = by_visit.setdefault(encounter_id, {"encounter": row.encounter, "declined": []})
+        visit["declined"].append({"step": STEP_BY_CODE[code], "answer": row})
+    visits_out = sorted(by_visit.values(), key=lambda v: v["encounter"].started_at, reverse=True)
+    for visit in visits_out:
+        visit["declined"].sort(key=lambda d: d["answer"].answered_at)
+    return visits_out
+
+
+def grants_for(person: Person) -> list[ConsentGrant]:
+    """Return all the person's information-sharing consents, newest first (one query)."""
+    return list(
+        ConsentGrant.objects.filter(person=person)
+        .select_related("recorded_by", "revoked_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def in_force(person: Person, at: datetime.datetime | None = None) -> list[ConsentGrant]:
+    """Return the consents in force now (one query)."""
+    at = at or timezone.now()
+    return [g for g in grants_for(person) if g.is_in_force(at)]
+
+
+def disclosures_for(person: Person) -> list[Disclosure]:
+    """Return the disclosure log of a person, newest first (one query)."""
+    return list(Disclosure.objects.filter(person=person).order_by("-at", "-id"))
+
+
+def reports_for(person: Person) -> list[RequiredReport]:
+    """Return the legally required reports about a person (one query)."""
+    return list(
+        RequiredReport.objects.filter(person=person).select_related("made_by").order_by("-reported_at")
+    )
+
+
+def _site_ids(user_or_sites: Any) -> tuple[Any, frozenset[int] | None]:
+    if hasattr(user_or_sites, "is_authenticated"):
+        return user_or_sites, None
+    sites = frozenset(getattr(s, "pk", s) for s in user_or_sites)
+    return None, sites
+
+
+def expiring(
+    user_or_sites: Any, within_days: int = 14, *, at: datetime.datetime | None = None
+) -> QuerySet[ConsentGrant]:
+    """Return the permit consents in force that end within `within_days`, soonest first.
+
+    Given a user: only for people on that user's care teams (where they manage consent).
+    Given sites (Site objects or ids): every person at those sites. One query when evaluated;
+    `person` and `person__site` are selected with it.
+    """
+    from safehaven.access.gate import visible_people
+
+    at = at or timezone.now()
+    user, sites = _site_ids(user_or_sites)
+    grants = ConsentGrant.objects.filter(
+        provision="permit", revoked_at__isnull=True, starts_at__lte=at,
+        expires_at__gt=at, expires_at__lte=at + datetime.timedelta(days=within_days),
+    )
+    if user is not None:
+        grants = grants.filter(person__in=visible_people(user, Perm.MANAGE_CONSENT))
+    else:
+        grants = grants.filter(person__site_id__in=sites or [])
+    return grants.select_related("person", "person__site").order_by("expires_at", "id")
+
+
+def documentation_preferences(person: Person) -> list[dict]:
+    """Return the person's documentation decisions from screening, if that capability is installed.
+
+    Each item: {"label", "channels": [(channel, decision)]}. Empty when the model is not there.
+    """
+    from django.apps import apps
+
+    if not apps.is_installed("safehaven.screening"):
+        return []
+    try:
+        model = apps.get_model("screening", "HealthConcern")
+    except LookupError:
+        return []
+    fields = {f.name for f in model._meta.get_fields()}
+    if "person" not in fields:
+        return []
+    out = []
+    for concern in model.objects.filter(person=person):
+        label = str(getattr(concern, "display", "") or getattr(concern, "label", "") or concern)
+        decisions = _channel_decisions(concern)
+        out.append({"label": label, "channels": decisions})
+    return out
+
+
+def _channel_decisions(concern: Any) -> list[tuple[str, str]]:
+    """Read per-channel decisions from a health concern, whatever its exact shape."""
+    for attr in ("documentation", "channel_decisions", "documentation_decisions", "decisions"):
+        value = getattr(concern, attr, None)
+        if isinstance(value, dict):
+            return [(str(k), str(v)) for k, v in value.items()]
+    pairs = []
+    for name in ("record", "printouts", "portal", "claims", "exports"):
+        for attr in (f"in_{name}", f"on_{name}", f"allow_{name}", name):
+            if hasattr(concern, attr):
+                pairs.append((name, str(getattr(concern, attr))))
+                break
+    return pairs

@@ -87,7 +87,8 @@ def cancel_export(*, by: Any, job: ExportJob, ip: str = "") -> ExportJob:
     job.finished_at = job.finished_at or timezone.now()
     job.save(update_fields=["status", "finished_at"])
     record(by=by, action="fhir.export.cancel", obj=job, ip=ip)
-    transaction.on_commit(lambda: shutil.rmtree(export_dir(job), ignore_errors=True))
+    # Deleting is the safe direction: done at once, even if the transaction were to roll back.
+    shutil.rmtree(export_dir(job), ignore_errors=True)
     return job
 
 
@@ -101,6 +102,7 @@ def purge_expired_exports(now=None) -> int:
             ExportJob.objects.filter(pk=job.pk).update(output=[])
             record(by="system", action="fhir.export.expire", obj=job)
         purged += 1
-    for job in ExportJob.objects.filter(status="cancelled").only("public_id"):
+    recent = now - 2 * export_ttl()
+    for job in ExportJob.objects.filter(status="cancelled", finished_at__gte=recent).only("public_id"):
         shutil.rmtree(export_dir(job), ignore_errors=True)
     return purged

@@ -9,6 +9,7 @@ in that capability's tests) including `meta.security` labels for sensitive data.
 """
 
 import importlib
+import logging
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,7 +46,11 @@ def all_specs() -> dict[str, ResourceSpec]:
 
     specs: dict[str, ResourceSpec] = {}
     for module_info in pkgutil.iter_modules(resources.__path__):
-        module = importlib.import_module(f"{resources.__name__}.{module_info.name}")
+        try:
+            module = importlib.import_module(f"{resources.__name__}.{module_info.name}")
+        except Exception:  # one capability's broken module must not take the whole API down
+            logging.getLogger(__name__).exception("FHIR resources module %s failed to load", module_info.name)
+            continue
         for spec in getattr(module, "RESOURCES", []):
             specs[spec.type] = spec
     return specs

@@ -1,0 +1,415 @@
+"""The only write path for screening: keyword-only, `by=`, one transaction, audited inside."""
+
+import datetime
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from safehaven.audit.actions import record
+from safehaven.people.models import Encounter, Person
+from safehaven.screening import engine
+from safehaven.screening.models import (
+    CONCERN_CODES,
+    CUE_CODES,
+    CueObservation,
+    HealthConcern,
+    Instrument,
+    MandatoryReport,
+    ResponseTask,
+    ScoredResult,
+    ScreeningResponse,
+    ScreeningSession,
+)
+
+
+class StepError(ValueError):
+    """A PEARR step was skipped or the request does not fit the session's state."""
+
+
+@dataclass(frozen=True)
+class ReportingRule:
+    """What a jurisdiction requires when a minor may be harmed (configurable per site)."""
+
+    hours: int
+    agency: str
+    explanation: str
+
+
+# Mandatory reporting of minors, by site jurisdiction. California: CANRA (Penal Code
+# 11166) asks for a phone report immediately or as soon as practicable and a written
+# report within 36 hours. Other jurisdictions fall back to the strictest default until
+# a clinic configures them.
+REPORTING_RULES: dict[str, ReportingRule] = {
+    "US-CA": ReportingRule(
+        36, "County child welfare agency (phone now, written report within 36 hours)",
+        "If you tell me that someone under 18 is being hurt or made to do sex or work, I have to "
+        "report it to child protection. I will tell you before I do, and you can be part of it.",
+    ),
+}
+DEFAULT_RULE = ReportingRule(
+    24, "Child protective services for this jurisdiction",
+    "If you tell me that someone under 18 is being hurt or made to do sex or work, I have to "
+    "report it. I will tell you before I do, and you can be part of it.",
+)
+ADULT_EXPLANATION = (
+    "What you tell me stays between you and your care team. I will not tell the police or "
+    "immigration unless you ask me to. The only exceptions are if someone's life is in danger "
+    "right now, or if a child is being hurt."
+)
+
+
+def rule_for(jurisdiction: str) -> ReportingRule:
+    """Return the reporting rule of a jurisdiction (the default when none is configured)."""
+    return REPORTING_RULES.get(jurisdiction, DEFAULT_RULE)
+
+
+# --- instruments ---------------------------------------------------------------------------
+
+@transaction.atomic
+def import_instruments(*, by: Any, files: list[tuple[str, str | bytes]]) -> list[Instrument]:
+    """Import Questionnaire files [(name, text)] all or nothing; return the instruments.
+
+    A file whose url and version are already imported replaces that instrument's content.
+    Raise engine.InstrumentError listing every problem of every file; nothing is saved then.
+    """
+    checked = []
+    problems: list[str] = []
+    for name, text in files:
+        try:
+            checked.append(engine.check_questionnaire(text, source=name))
+        except engine.InstrumentError as exc:
+            problems += [p if p.startswith(name) else f"{name}: {p}" for p in exc.problems]
+    if problems:
+        raise engine.InstrumentError(problems)
+    out = []
+    for data in checked:
+        info = engine.meta(data)
+        instrument, created = Instrument.objects.update_or_create(
+            url=info["url"], version=info["version"],
+            defaults={
+                "name": info["name"], "title": info["title"], "code": info["code"],
+                "resource": data, "sensitive": info["sensitive"],
+                "wording_verified": info["wording_verified"], "active": True,
+                "imported_at": timezone.now(), "imported_by": by if not isinstance(by, str) else None,
+            },
+        )
+        record(
+            by=by, action="screening.instrument.import", obj=instrument,
+            detail={"url": info["url"], "version": info["version"], "new": created},
+        )
+        out.append(instrument)
+    return out
+
+
+def shipped_instrument_files() -> list[tuple[str, str]]:
+    """Return the instrument files shipped with the product, as [(name, text)]."""
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent / "instruments"
+    return [(p.name, p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
+
+
+# --- PEARR sessions ------------------------------------------------------------------------
+
+@transaction.atomic
+def start_session(
+    *, by: Any, person: Person, encounter: Encounter | None = None, mode: str = "staff", ip: str = ""
+) -> ScreeningSession:
+    """Open the PEARR steps for a visit."""
+    if mode not in {"staff", "self"}:
+        raise StepError("unknown mode")
+    session = ScreeningSession.objects.create(
+        person=person, encounter=encounter, site=person.site, started_by=by, mode=mode,
+        jurisdiction=person.site.jurisdiction, minor=person.is_minor,
+    )
+    record(by=by, action="screening.session.start", obj=session, person=person, ip=ip)
+    return session
+
+
+def _open(session: ScreeningSession) -> None:
+    if session.status != "in-progress":
+        raise StepError("This screening session is closed. Start a new one at a later visit.")
+
+
+@transaction.atomic
+def record_privacy(*, by: Any, session: ScreeningSession, alone: bool, ip: str = "") -> ScreeningSession:
+    """Record the privacy check: is the person alone now?"""
+    _open(session)
+    session.alone = alone
+    session.privacy_checked_at = timezone.now()
+    session.save(update_fields=["alone", "privacy_checked_at"])
+    record(by=by, action="screening.session.privacy", obj=session, person=session.person, ip=ip)
+    return session
+
+
+@transaction.atomic
+def record_confidentiality(*, by: Any, session: ScreeningSession, ip: str = "") -> ScreeningSession:
+    """Record that the limits of confidentiality were explained (after the privacy check)."""
+    _open(session)
+    if session.privacy_checked_at is None:
+        raise StepError("Do the privacy check first.")
+    session.confidentiality_explained_at = timezone.now()
+    session.save(update_fields=["confidentiality_explained_at"])
+    record(
+        by=by, action="screening.session.confidentiality", obj=session, person=session.person,
+        detail={"jurisdiction": session.jurisdiction, "minor": session.minor}, ip=ip,
+    )
+    return session
+
+
+@transaction.atomic
+def record_education(
+    *, by: Any, session: ScreeningSession, accepted: bool, ip: str = ""
+) -> ScreeningSession:
+    """Record that universal education was offered to the person (and whether they took it)."""
+    _open(session)
+    if session.privacy_checked_at is None:
+        raise StepError("Do the privacy check first.")
+    session.education_offered_at = timezone.now()
+    session.education_accepted = accepted
+    session.save(update_fields=["education_offered_at", "education_accepted"])
+    record(by=by, action="screening.session.education", obj=session, person=session.person, ip=ip)
+    return session
+
+
+@transaction.atomic
+def close_session(
+    *, by: Any, session: ScreeningSession, outcome: str, note: str = "", ip: str = ""
+) -> ScreeningSession:
+    """Close a session: "completed", "declined" or "deferred" (offered again at a later visit)."""
+    statuses = {"completed": "completed", "declined": "cancelled", "deferred": "on-hold"}
+    if outcome not in statuses:
+        raise StepError("unknown outcome")
+    _open(session)
+    session.status = statuses[outcome]
+    session.outcome_note = note
+    session.ended_at = timezone.now()
+    session.save(update_fields=["status", "outcome_note", "ended_at"])
+    if outcome != "completed":
+        session.responses.filter(status="in-progress").update(status="stopped", outcome=outcome)
+    record(
+        by=by, action=f"screening.session.{outcome}", obj=session, person=session.person, ip=ip
+    )
+    return session
+
+
+def may_offer(session: ScreeningSession, instrument: Instrument) -> bool:
+    """Return whether the instrument may be offered in this session now."""
+    if session.status != "in-progress" or session.privacy_checked_at is None:
+        return False
+    return session.sensitive_allowed or not instrument.sensitive
+
+
+@transaction.atomic
+def record_response(
+    *,
+    by: Any,
+    session: ScreeningSession,
+    instrument: Instrument,
+    raw: dict[str, Any],
+    declined_items: set[str] | None = None,
+    pause: bool = False,
+    source: str = "staff",
+    ip: str = "",
+) -> ScreeningResponse:
+    """Save answers to an instrument; when not paused, score them and open what follows.
+
+    A positive result opens a response task; a safety rule (PHQ-9 item 9 above 0) opens a
+    same-visit safety task whatever the total; a positive youth screen about a minor opens
+    the mandatory-report record. Raise StepError when the instrument may not be offered.
+    """
+    _open(session)
+    if not may_offer(session, instrument):
+        raise StepError("These questions cannot be offered yet.")
+    questionnaire = instrument.resource
+    response_json, problems = engine.build_response(
+        questionnaire, raw, declined=declined_items,
+        status="in-progress" if pause else "completed",
+    )
+    if problems:
+        raise StepError("Some answers are not valid: " + ", ".join(problems))
+    response = (
+        ScreeningResponse.objects.select_for_update()
+        .filter(session=session, instrument=instrument, status="in-progress")
+        .first()
+    ) or ScreeningResponse(
+        person=session.person, session=session, instrument=instrument, author=by, source=source
+    )
+    response.authored_at = timezone.now()
+    if pause:
+        response.status = "in-progress"
+        response.outcome = "offered"
+        response.answers = json.dumps(response_json)
+        response.save()
+        record(by=by, action="screening.response.pause", obj=response, person=session.person, ip=ip)
+        return response
+    result = engine.score(questionnaire, response_json)
+    response.status = "completed"
+    response.outcome = "completed"
+    response.positive = result.positive or result.safety
+    response.answers = json.dumps(response_json)
+    response.save()
+    for calc in result.calculated:
+        if calc.value is None:
+            continue
+        ScoredResult.objects.create(
+            person=session.person, response=response, system=calc.system, code=calc.code,
+            display=calc.display[:200], value=calc.value, interpretation=calc.interpretation[:200],
+            positive=calc.positive, effective_at=response.authored_at,
+        )
+    if result.safety:
+        ResponseTask.objects.create(
+            person=session.person, response=response, session=session, reason="safety",
+            priority="stat", created_by=by,
+        )
+    elif result.positive:
+        ResponseTask.objects.create(
+            person=session.person, response=response, session=session, reason="positive_screen",
+            priority="urgent" if instrument.sensitive else "routine", created_by=by,
+        )
+    if result.positive and result.youth_screen and session.person.is_minor:
+        _open_report(by=by, person=session.person, session=session, response=response)
+    record(
+        by=by, action="screening.response.complete", obj=response, person=session.person, ip=ip,
+        detail={"instrument": instrument.name, "positive": response.positive, "safety": result.safety},
+    )
+    return response
+
+
+def _open_report(*, by: Any, person: Person, session=None, response=None) -> MandatoryReport:
+    existing = MandatoryReport.objects.filter(person=person, status="requested").first()
+    if existing is not None:
+        return existing
+    rule = rule_for(person.site.jurisdiction)
+    report = MandatoryReport.objects.create(
+        person=person, session=session, response=response, jurisdiction=person.site.jurisdiction,
+        due_by=timezone.now() + datetime.timedelta(hours=rule.hours), agency=rule.agency,
+        opened_by=by,
+    )
+    record(by=by, action="screening.report.open", obj=report, person=person)
+    return report
+
+
+@transaction.atomic
+def record_disclosure(
+    *, by: Any, person: Person, session: ScreeningSession | None = None, ip: str = ""
+) -> ResponseTask:
+    """Record that the person shared something: open a private follow-up (and a report for a minor)."""
+    task = ResponseTask.objects.create(
+        person=person, session=session, reason="disclosure", priority="urgent", created_by=by
+    )
+    if person.is_minor:
+        _open_report(by=by, person=person, session=session)
+    record(by=by, action="screening.disclosure", obj=task, person=person, ip=ip)
+    return task
+
+
+@transaction.atomic
+def update_task(
+    *, by: Any, task: ResponseTask, status: str, resources_offered: str = "", choices: str = "",
+    owner: Any = None, ip: str = "",
+) -> ResponseTask:
+    """Record the follow-up conversation: resources offered, the person's choices, status."""
+    if status not in dict(ResponseTask.STATUSES):
+        raise StepError("unknown status")
+    task.status = status
+    if resources_offered:
+        task.resources_offered = resources_offered
+    if choices:
+        task.choices = choices
+    if owner is not None:
+        task.owner = owner
+    task.save()
+    record(by=by, action="screening.task.update", obj=task, person=task.person, ip=ip,
+           detail={"status": status})
+    return task
+
+
+@transaction.atomic
+def record_health_concern(
+    *,
+    by: Any,
+    person: Person,
+    code: str,
+    decided_with_person: bool,
+    in_record: bool,
+    on_printouts: bool = False,
+    on_portal: bool = False,
+    on_claims: bool = False,
+    on_exports: bool = False,
+    note: str = "",
+    task: ResponseTask | None = None,
+    ip: str = "",
+) -> HealthConcern:
+    """Record a trafficking-related health concern exactly as the person decided.
+
+    The decision must have been made with the person. When they do not want it in the
+    record, only the decision is kept (no code) and every channel is closed.
+    """
+    labels = dict(CONCERN_CODES)
+    if code not in labels:
+        raise StepError("Choose one of the listed codes.")
+    if not decided_with_person:
+        raise StepError("Decide with the person first how this is written down and where it may appear.")
+    if not in_record:
+        on_printouts = on_portal = on_claims = on_exports = False
+    verification = "confirmed" if code.startswith("T74") else (
+        "refuted" if code.startswith("Z04") else ("unconfirmed" if code.startswith("T76") else "confirmed")
+    )
+    concern = HealthConcern.objects.create(
+        person=person, task=task, code=code if in_record else "",
+        display=str(labels[code]) if in_record else "", verification=verification if in_record else "",
+        in_record=in_record, on_printouts=on_printouts, on_portal=on_portal, on_claims=on_claims,
+        on_exports=on_exports, decided_with_person=True, note=note, recorded_by=by,
+    )
+    record(
+        by=by, action="screening.concern.record", obj=concern, person=person, ip=ip,
+        detail={"in_record": in_record, "printouts": on_printouts, "portal": on_portal,
+                "claims": on_claims, "exports": on_exports},
+    )
+    return concern
+
+
+@transaction.atomic
+def update_report(
+    *, by: Any, report: MandatoryReport, reporter: Any, reference: str = "", agency: str = "",
+    reported: bool = False, young_person_told: bool = False, ip: str = "",
+) -> MandatoryReport:
+    """Record who reports, the reference, and that the young person was told."""
+    report.reporter = reporter
+    if agency:
+        report.agency = agency
+    if reference:
+        report.reference = reference
+    if reported and report.reported_at is None:
+        report.reported_at = timezone.now()
+    if young_person_told and not report.young_person_told:
+        report.young_person_told = True
+        report.told_at = timezone.now()
+    if report.reported_at and report.young_person_told and report.reference:
+        report.status = "completed"
+    report.save()
+    record(by=by, action="screening.report.update", obj=report, person=report.person, ip=ip,
+           detail={"status": report.status, "told": report.young_person_told})
+    return report
+
+
+@transaction.atomic
+def record_cues(
+    *, by: Any, person: Person, cues: list[str], offered: str, note: str = "",
+    encounter: Encounter | None = None, ip: str = "",
+) -> CueObservation:
+    """Record cues noticed and what was offered; never a label."""
+    unknown = [c for c in cues if c not in CUE_CODES]
+    if unknown or offered not in dict(CueObservation.OFFERS):
+        raise StepError("unknown cue or offer")
+    observation = CueObservation.objects.create(
+        person=person, encounter=encounter, cues=sorted(set(cues)), offered=offered, note=note,
+        observed_by=by,
+    )
+    record(by=by, action="screening.cues.record", obj=observation, person=person, ip=ip,
+           detail={"count": len(observation.cues), "offered": offered})
+    return observation

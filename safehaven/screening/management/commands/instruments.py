@@ -1,0 +1,54 @@
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from safehaven.screening import actions, engine
+
+
+class Command(BaseCommand):
+    help = (
+        "Screening instruments (FHIR Questionnaires): `safehaven instruments import FILE...` "
+        "(all or nothing; `--shipped` for the files shipped with Safe Haven) and "
+        "`safehaven instruments score QUESTIONNAIRE.json RESPONSE.json` (prints JSON)."
+    )
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="sub", required=True, title="subcommands")
+        imp = sub.add_parser("import", help="check and import Questionnaire JSON files, all or nothing")
+        imp.add_argument("files", nargs="*", help="Questionnaire JSON files")
+        imp.add_argument("--shipped", action="store_true", help="import the instruments shipped with Safe Haven")
+        score = sub.add_parser("score", help="score a QuestionnaireResponse; print each calculated value as JSON")
+        score.add_argument("questionnaire")
+        score.add_argument("response")
+
+    def _read(self, name: str) -> str:
+        try:
+            return Path(name).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CommandError(f"{name}: cannot read: {exc}") from None
+
+    def handle(self, *args, sub, **options):
+        if sub == "import":
+            files = [(Path(f).name, self._read(f)) for f in options["files"]]
+            if options["shipped"]:
+                files += actions.shipped_instrument_files()
+            if not files:
+                raise CommandError("give at least one file, or --shipped")
+            try:
+                imported = actions.import_instruments(by="cli", files=files)
+            except engine.InstrumentError as exc:
+                raise CommandError("nothing was imported:\n  " + "\n  ".join(exc.problems)) from None
+            for instrument in imported:
+                verified = "yes" if instrument.wording_verified else "no"
+                self.stdout.write(f"imported {instrument.title} ({instrument.url}|{instrument.version}); wording verified: {verified}")
+            return
+        try:
+            questionnaire = engine.check_questionnaire(self._read(options["questionnaire"]), source=options["questionnaire"])
+            response = engine.parse_json(self._read(options["response"]), source=options["response"])
+            if response.get("resourceType") != "QuestionnaireResponse":
+                raise engine.InstrumentError([f"{options['response']}: expected a QuestionnaireResponse"])
+            result = engine.score(questionnaire, response)
+        except engine.InstrumentError as exc:
+            raise CommandError("\n  ".join(exc.problems)) from None
+        self.stdout.write(json.dumps(result.as_json(), indent=2))

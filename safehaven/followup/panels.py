@@ -1,0 +1,25 @@
+"""The follow-up panel on the person chart (a fixed number of queries)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from safehaven.access.gate import sites_with
+from safehaven.accounts.permissions import Perm
+from safehaven.followup import queries
+from safehaven.followup.forms import AppointmentStatusForm, DueActionForm, EventForm
+
+
+def followup_panel(request, person):
+    """Return due and overdue care, upcoming visits, waiting reminders and the contact log."""
+    user = request.user
+    if person.site_id not in sites_with(user, Perm.VIEW_CLINICAL):
+        return None
+    context = queries.person_summary(person)
+    context.update(
+        person=person,
+        can_write=person.site_id in sites_with(user, Perm.WRITE_CLINICAL),
+        can_remind=person.site_id in sites_with(user, Perm.CASE_MANAGE),
+        event_form=EventForm(prefix="event"),
+        due_form=DueActionForm(),
+        status_form=AppointmentStatusForm(),
+    )
+    return {"title": _("Follow-up care"), "template": "followup/_panel.html", "context": context, "order": 30}

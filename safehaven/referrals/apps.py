@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReferralsConfig(AppConfig):
@@ -6,5 +7,13 @@ class ReferralsConfig(AppConfig):
     label = "referrals"
 
     def ready(self):
-        # Register navigation entries, chart panels, gate checks, demo hooks and API paths here.
-        pass
+        from safehaven.accounts.permissions import Perm
+        from safehaven.core.demo_hooks import register_demo_hook
+        from safehaven.core.nav import register_nav
+        from safehaven.people.chart import register_panel
+        from safehaven.referrals import demo, panels
+
+        register_nav(_("Referrals"), "referrals:worklist", Perm.CASE_MANAGE, order=40)
+        register_nav(_("Referrals to us"), "partner:list", Perm.PARTNER_REFERRALS, order=41)
+        register_panel(panels.referrals_panel)
+        register_demo_hook(demo.demo_referrals)

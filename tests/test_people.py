@@ -304,3 +304,31 @@ def test_edit_is_404_outside_the_team_and_403_without_the_role(cast, client_for)
     assert client_for(cast.dan).get(url).status_code == 404
     assert client_for(cast.eve).get(url).status_code == 403
     assert client_for(cast.fay).get(url).status_code == 403
+
+
+# --- double submission -------------------------------------------------------------------
+
+def test_a_registration_submitted_twice_creates_one_person(cast, client_for):
+    client = client_for(cast.alice)
+    data = register_data(chosen_name="Noor", form_token="6f1c2b0e-9a43-4a57-9a7e-3b1f1c2d0e11")
+    first = client.post(reverse("people:register"), data)
+    second = client.post(reverse("people:register"), data)
+    assert Person.objects.filter(chosen_name="Noor").count() == 1
+    assert first["Location"] == second["Location"]
+
+
+def test_a_note_submitted_twice_is_saved_once(cast, client_for):
+    from safehaven.people import actions
+
+    encounter = actions.start_encounter(by=cast.alice, person=cast.patient, setting="outreach", chief_complaint="x")
+    client = client_for(cast.alice)
+    data = {"kind": "progress", "body": "Only once", "form_token": "0d7e5c4b-1a2b-4c3d-8e9f-0a1b2c3d4e5f"}
+    url = reverse("people:encounter", args=[encounter.public_id])
+    client.post(url, data)
+    client.post(url, data)
+    assert Note.objects.filter(encounter=encounter).count() == 1
+
+
+def test_the_forms_carry_a_one_time_token(cast, client_for):
+    page = client_for(cast.alice).get(reverse("people:register")).content.decode()
+    assert 'name="form_token"' in page

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -18,6 +19,7 @@ from safehaven.access.gate import (
 from safehaven.accounts.models import Membership, Site
 from safehaven.accounts.permissions import Perm
 from safehaven.audit.actions import record
+from safehaven.core.idempotency import create_once, previous_result
 from safehaven.people import actions, queries
 from safehaven.people.chart import render_panels
 from safehaven.people.forms import (
@@ -100,6 +102,8 @@ def register(request):
         for m in memberships:
             if chosen and str(m.site.public_id) == chosen:
                 site = m.site
+    if request.method == "POST" and (prior := previous_result(request)) is not None:
+        return prior
     form = RegisterPersonForm(request.POST or None, initial={"do_not_contact": True})
     duplicates = None
     if request.method == "POST" and form.is_valid():
@@ -112,17 +116,19 @@ def register(request):
         if duplicates.any and request.POST.get("confirm_new") != "yes":
             messages.warning(request, _("This may be someone already registered here. Check before you go on."))
         else:
-            person = actions.register_person(
-                by=request.user, site=site, chosen_name=data["chosen_name"],
-                legal_name=data["legal_name"], pronouns=data["pronouns"],
-                date_of_birth=data["date_of_birth"], age_band=data["age_band"],
-                preferred_language=data["preferred_language"],
-                interpreter_needed=data["interpreter_needed"],
-                clinician_gender_preference=data["clinician_gender_preference"],
-                safety_note=data["safety_note"], contact=form.contact(), ip=client_ip(request),
-            )
-            messages.success(request, _("%(name)s is registered and you are on their care team.") % {"name": person.chosen_name})
-            return redirect("people:chart", public_id=person.public_id)
+            def create():
+                return actions.register_person(
+                    by=request.user, site=site, chosen_name=data["chosen_name"],
+                    legal_name=data["legal_name"], pronouns=data["pronouns"],
+                    date_of_birth=data["date_of_birth"], age_band=data["age_band"],
+                    preferred_language=data["preferred_language"],
+                    interpreter_needed=data["interpreter_needed"],
+                    clinician_gender_preference=data["clinician_gender_preference"],
+                    safety_note=data["safety_note"], contact=form.contact(), ip=client_ip(request),
+                )
+
+            messages.success(request, _("%(name)s is registered and you are on their care team.") % {"name": data["chosen_name"]})
+            return create_once(request, create, lambda p: reverse("people:chart", args=[p.public_id]))
     status = 400 if request.method == "POST" and not form.is_valid() else 200
     return render(
         request, "people/register.html",
@@ -166,17 +172,22 @@ def edit_person(request, public_id):
 def start_encounter(request, public_id):
     """Start an encounter from the chart, chief complaint first."""
     person = get_person_for(request.user, public_id, need=Perm.WRITE_CLINICAL, action="encounter.start", request=request, audit=False)
+    if (prior := previous_result(request)) is not None:
+        return prior
     form = EncounterForm(request.POST)
     if not form.is_valid():
         context = queries.chart(person)
         context.update(person=person, contact=getattr(person, "contact", None), encounter_form=form,
                        can_write=True, can_clinical=True, panels=render_panels(request, person))
         return render(request, "people/chart.html", context, status=400)
-    encounter = actions.start_encounter(
-        by=request.user, person=person, setting=form.cleaned_data["setting"],
-        chief_complaint=form.cleaned_data["chief_complaint"], ip=client_ip(request),
+    return create_once(
+        request,
+        lambda: actions.start_encounter(
+            by=request.user, person=person, setting=form.cleaned_data["setting"],
+            chief_complaint=form.cleaned_data["chief_complaint"], ip=client_ip(request),
+        ),
+        lambda e: reverse("people:encounter", args=[e.public_id]),
     )
-    return redirect("people:encounter", public_id=encounter.public_id)
 
 
 @login_required
@@ -191,13 +202,18 @@ def encounter_detail(request, public_id):
             actions.finish_encounter(by=request.user, encounter=encounter, ip=client_ip(request))
             messages.success(request, _("The encounter is finished."))
             return redirect("people:chart", public_id=encounter.person.public_id)
+        if (prior := previous_result(request)) is not None:
+            return prior
         if form.is_valid():
-            actions.write_note(
-                by=request.user, encounter=encounter, body=form.cleaned_data["body"],
-                kind=form.cleaned_data["kind"], ip=client_ip(request),
-            )
             messages.success(request, _("Note saved."))
-            return redirect("people:encounter", public_id=encounter.public_id)
+            return create_once(
+                request,
+                lambda: actions.write_note(
+                    by=request.user, encounter=encounter, body=form.cleaned_data["body"],
+                    kind=form.cleaned_data["kind"], ip=client_ip(request),
+                ),
+                lambda n: reverse("people:encounter", args=[encounter.public_id]),
+            )
     notes = list(encounter.notes.select_related("author").order_by("created_at"))
     status = 400 if request.method == "POST" else 200
     return render(

@@ -7,6 +7,7 @@ Each action takes keyword arguments, needs the acting user or a label for the pa
 import datetime
 import json
 import secrets
+import uuid
 from typing import Any
 
 from django.db import transaction
@@ -347,3 +348,41 @@ def link_partner_account(*, by: Any, user: Any, organization: Any, ip: str = "")
         detail={"user": str(user.public_id), "organization": str(organization.public_id)}, ip=ip,
     )
     return account
+
+
+@transaction.atomic
+def apply_task_updates(*, by: Any, updates: list) -> list[tuple[str, str]]:
+    """Apply partners' FHIR Task updates; all or nothing. Return (referral id, what happened).
+
+    Each update must name a sent referral, come from the organisation it was sent to
+    (when the Task names an owner), and make a change a partner may make.
+    """
+    results: list[tuple[str, str]] = []
+    for update in updates:
+        try:
+            ref = uuid.UUID(update.referral_id)
+        except ValueError:
+            raise TransitionError(f"{update.referral_id}: not a referral id") from None
+        referral = (
+            Referral.objects.select_related("person", "person__site", "organization")
+            .filter(public_id=ref).exclude(status="draft").first()
+        )
+        if referral is None:
+            raise TransitionError(f"{update.referral_id}: no such referral")
+        if update.owner_id and (
+            referral.organization is None or str(referral.organization.public_id) != update.owner_id
+        ):
+            raise TransitionError(f"{update.referral_id}: the Task owner is not the partner it was sent to")
+        if update.status == referral.status:
+            results.append((update.referral_id, f"unchanged ({referral.status})"))
+            continue
+        before = referral.status
+        try:
+            change_status(
+                by=by, referral=referral, to_status=update.status, reason=update.reason,
+                outcome=update.outcome, actor_kind="fhir_import",
+            )
+        except TransitionError as exc:
+            raise TransitionError(f"{update.referral_id}: {exc}") from None
+        results.append((update.referral_id, f"{before} -> {update.status}"))
+    return results

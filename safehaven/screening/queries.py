@@ -7,7 +7,7 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from safehaven.people.models import Encounter, Person
 from safehaven.screening.models import (
@@ -89,12 +89,13 @@ def screen_counts(
     for row in rows:
         name = row.pop("instrument__name")
         out[name] = {k: int(v) for k, v in row.items()}
-    totals = sessions.aggregate(
+    positive = ScreeningResponse.objects.filter(session=OuterRef("pk"), positive=True)
+    totals = sessions.annotate(has_positive=Exists(positive)).aggregate(
         offered=Count("pk"),
         completed=Count("pk", filter=Q(status="completed")),
         declined=Count("pk", filter=Q(status="cancelled")),
         deferred=Count("pk", filter=Q(status="on-hold")),
-        positive=Count("pk", filter=Q(responses__positive=True, status="completed"), distinct=True),
+        positive=Count("pk", filter=Q(has_positive=True, status="completed")),
     )
     out["_sessions"] = {k: int(v or 0) for k, v in totals.items()}
     return out

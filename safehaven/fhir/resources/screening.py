@@ -1,0 +1,150 @@
+"""Questionnaire, QuestionnaireResponse, Observation (scores) and Condition (health concerns).
+
+Trafficking-related health concerns leave the clinic only when the person agreed that they
+may appear in exports (`HealthConcern.on_exports`); `_exportable_concerns` enforces it.
+"""
+
+import json
+
+from safehaven.fhir.common import instant, security_labels
+from safehaven.fhir.registry import ResourceSpec
+from safehaven.screening.models import HealthConcern, Instrument, ScoredResult, ScreeningResponse
+
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+CATEGORY_BY_INSTRUMENT = {
+    "PHQ9": "mental_health", "PHQ2": "mental_health", "GAD7": "mental_health",
+    "PCPTSD5": "mental_health", "AUDITC": "substance_use", "DAST10": "substance_use",
+}
+
+
+def instrument_categories(instrument: Instrument) -> list[str]:
+    """Return the data categories a response to this instrument discloses."""
+    category = CATEGORY_BY_INSTRUMENT.get(instrument.name)
+    if category:
+        return [category]
+    return ["trafficking_related"] if instrument.sensitive else ["mental_health"]
+
+
+def questionnaire_to_fhir(instrument: Instrument) -> dict:
+    """Return the Questionnaire as imported, with our id."""
+    resource = dict(instrument.resource)
+    resource["id"] = str(instrument.public_id)
+    resource["meta"] = {"lastUpdated": instant(instrument.imported_at)}
+    return resource
+
+
+def response_to_fhir(response: ScreeningResponse) -> dict:
+    """Return the QuestionnaireResponse with the calculated answers."""
+    body = json.loads(response.answers) if response.answers else {}
+    resource = {
+        "resourceType": "QuestionnaireResponse",
+        "id": str(response.public_id),
+        "meta": {
+            "lastUpdated": instant(response.authored_at),
+            "security": security_labels(instrument_categories(response.instrument)),
+        },
+        "questionnaire": f"{response.instrument.url}|{response.instrument.version}"
+        if response.instrument.version else response.instrument.url,
+        "status": response.status,
+        "subject": {"reference": f"Patient/{response.person.public_id}"},
+        "authored": instant(response.authored_at),
+        "item": body.get("item") or [],
+    }
+    if not resource["item"]:
+        del resource["item"]
+    return resource
+
+
+def observation_to_fhir(result: ScoredResult) -> dict:
+    """Return a scored Observation (survey category) derived from its QuestionnaireResponse."""
+    value = result.value
+    number = int(value) if value == value.to_integral_value() else float(value)
+    resource = {
+        "resourceType": "Observation",
+        "id": str(result.public_id),
+        "meta": {
+            "lastUpdated": instant(result.effective_at),
+            "security": security_labels(instrument_categories(result.response.instrument)),
+        },
+        "status": result.status,
+        "category": [{"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+            "code": "survey", "display": "Survey",
+        }]}],
+        "code": {"coding": [{"system": result.system, "code": result.code,
+                             "display": result.display or result.code}]},
+        "subject": {"reference": f"Patient/{result.person.public_id}"},
+        "effectiveDateTime": instant(result.effective_at),
+        "valueQuantity": {"value": number, "unit": "{score}",
+                          "system": "http://unitsofmeasure.org", "code": "{score}"},
+        "derivedFrom": [{"reference": f"QuestionnaireResponse/{result.response.public_id}"}],
+    }
+    if result.interpretation:
+        resource["interpretation"] = [{"text": result.interpretation}]
+    return resource
+
+
+def condition_to_fhir(concern: HealthConcern) -> dict:
+    """Return a health-concern Condition carrying its sensitivity label."""
+    return {
+        "resourceType": "Condition",
+        "id": str(concern.public_id),
+        "meta": {"lastUpdated": instant(concern.recorded_at),
+                 "security": security_labels([concern.sensitivity])},
+        "clinicalStatus": {"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+            "code": "active" if concern.active else "inactive",
+        }]},
+        "verificationStatus": {"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+            "code": concern.verification or "unconfirmed",
+        }]},
+        "category": [{"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/condition-category",
+            "code": "problem-list-item",
+        }]}],
+        "code": {"coding": [{"system": ICD10CM, "code": concern.code, "display": concern.display}]},
+        "subject": {"reference": f"Patient/{concern.person.public_id}"},
+        "recordedDate": instant(concern.recorded_at),
+    }
+
+
+def _responses(qs):
+    return qs.select_related("person", "instrument").exclude(status="entered-in-error")
+
+
+def _results(qs):
+    return qs.select_related("person", "response__instrument")
+
+
+def _exportable_concerns(qs):
+    return qs.select_related("person").filter(active=True, in_record=True, on_exports=True).exclude(code="")
+
+
+RESOURCES = [
+    ResourceSpec(
+        type="Questionnaire", model=Instrument, to_fhir=questionnaire_to_fhir, person_path="",
+        categories=(), updated_field="imported_at", status_field=None, code_field="code",
+    ),
+    ResourceSpec(
+        type="QuestionnaireResponse", model=ScreeningResponse, to_fhir=response_to_fhir,
+        categories=("clinical_summary",), updated_field="authored_at", date_field="authored_at",
+        status_field="status", optimise=_responses,
+        object_categories=lambda r: instrument_categories(r.instrument),
+    ),
+    ResourceSpec(
+        type="Observation", model=ScoredResult, to_fhir=observation_to_fhir,
+        categories=("clinical_summary",), updated_field="effective_at", date_field="effective_at",
+        status_field="status", code_field="code", optimise=_results,
+        object_categories=lambda r: instrument_categories(r.response.instrument),
+    ),
+]
+
+# Not in RESOURCES: the registry holds one spec per FHIR type and careplans already serves
+# "Condition" (SDOH health concerns). Until the registry accepts several models for one
+# type, the FHIR capability can add this spec alongside (see the screening report).
+TRAFFICKING_CONCERN_SPEC = ResourceSpec(
+    type="Condition", model=HealthConcern, to_fhir=condition_to_fhir,
+    categories=("clinical_summary", "trafficking_related"), updated_field="recorded_at",
+    date_field="recorded_at", code_field="code", optimise=_exportable_concerns,
+)

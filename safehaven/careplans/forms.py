@@ -33,7 +33,7 @@ class AssessmentForm(forms.Form):
             before = initial_ratings.get(d.code)
             name = d.display
             self.fields[f"status_{d.code}"] = forms.ChoiceField(
-                label=_("%(domain)s: status") % {"domain": name}, choices=NEED_STATUSES,
+                label=_("%(domain)s: status") % {"domain": name}, choices=NEED_STATUSES, required=False,
                 initial=before.status if before else "not_assessed",
             )
             self.fields[f"priority_{d.code}"] = forms.ChoiceField(

@@ -268,11 +268,10 @@ class TimelineEntry:
 # Models of other capabilities shown on the timeline when they exist:
 # (app label, model name, kind, date fields to try)
 OTHER_SOURCES = [
-    ("screening", "ScreeningResponse", "screen", ("completed_at", "created_at")),
-    ("screening", "Screen", "screen", ("completed_at", "created_at")),
-    ("referrals", "Referral", "referral", ("created_at", "sent_at")),
-    ("followup", "FollowUp", "follow_up", ("due_at", "scheduled_for", "created_at")),
-    ("followup", "Appointment", "follow_up", ("starts_at", "scheduled_for", "created_at")),
+    ("screening", "ScreeningSession", "screen", ("started_at", "created_at")),
+    ("referrals", "Referral", "referral", ("created_at",)),
+    ("followup", "DueItem", "follow_up", ("due_on", "created_at")),
+    ("followup", "Appointment", "follow_up", ("starts_at",)),
 ]
 TIMELINE_LIMIT = 50
 
@@ -328,8 +327,7 @@ def timeline(person: Person, *, can_clinical: bool) -> list[TimelineEntry]:
                 at = timezone.make_aware(datetime.datetime.combine(at, datetime.time()))
             status = getattr(row, "get_status_display", None)
             entries.append(TimelineEntry(
-                at, kind, str(model._meta.verbose_name).capitalize(),
-                detail=str(status()) if callable(status) else "",
+                at, kind, "", detail=str(status()) if callable(status) else "",
             ))
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries

@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from safehaven.access.gate import client_ip, get_person_for, require_perm, sites_with
@@ -36,16 +37,16 @@ from safehaven.careplans.forms import (
 from safehaven.careplans.models import ConferenceAttendee, NeedDomain
 
 WARNING_TEXT = {
-    "no_preferences": "No contact preferences are recorded for them.",
-    "do_not_contact": "They asked not to be contacted outside visits.",
-    "channel_not_allowed": "They did not agree to be reached this way.",
-    "outside_safe_hours": "This is outside the hours they said are safe (their time zone).",
-    "no_voicemail": "They said voicemail is not safe.",
+    "no_preferences": gettext_lazy("No contact preferences are recorded for them."),
+    "do_not_contact": gettext_lazy("They asked not to be contacted outside visits."),
+    "channel_not_allowed": gettext_lazy("They did not agree to be reached this way."),
+    "outside_safe_hours": gettext_lazy("This is outside the hours they said are safe (their time zone)."),
+    "no_voicemail": gettext_lazy("They said voicemail is not safe."),
 }
 
 
 def warning_texts(codes):
-    return [_(WARNING_TEXT.get(c, c)) for c in codes]
+    return [str(WARNING_TEXT.get(c, c)) for c in codes]
 
 
 def _can_manage(user, person) -> bool:

@@ -344,6 +344,7 @@ def test_the_tablet_is_neutral_without_staff_navigation_and_in_the_persons_langu
     questions = client.get(reverse("screening:tablet_ask",
                                    args=[private_session.public_id, instruments["PHQ9"].public_id]))
     assert 'lang="es"' in questions.content.decode()
+    assert "Prefiero no decirlo" in questions.content.decode()
 
 
 def test_the_tablet_pauses_resumes_and_hands_back_without_showing_answers(

@@ -10,9 +10,10 @@ are validated with `fhir.resources` in the tests, not on this hot path.
 import logging
 import os
 import shutil
+import uuid
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.tasks import task
 from django.utils import timezone
@@ -78,16 +79,74 @@ def _chunks(ids_iter, size):
         yield chunk
 
 
-def _person_rows(spec: ResourceSpec, lo: int, hi: int, since):
+def _stream(spec: ResourceSpec, lo: int, hi: int, since, permitted, allowed: set, chunk_size: int):
+    """Yield (person pk, resource) for the spec's rows of people lo..hi.
+
+    A type may offer a fast path (`extra["export_rows"]`: queryset -> (pk, resource)
+    pairs from value rows). Otherwise model objects go through `to_fhir`; objects with
+    their own extra categories are dropped unless the person's consent covers them too.
+    Yields (person pk, resource, categories sent or None for the type's own).
+    """
     lookup = person_pk_lookup(spec)
-    qs = spec.model.objects.filter(**{f"{lookup}__gte": lo, f"{lookup}__lte": hi})
+    qs = spec.model.objects.filter(**{f"{lookup}__gte": lo, f"{lookup}__lte": hi}).order_by()
+    if len(allowed) < chunk_size:  # some people in this range may not receive: skip them in SQL
+        qs = qs.filter(**{f"{lookup}__in": sorted(allowed)})
     if since is not None:
         qs = qs.filter(**{f"{spec.updated_field}__gte": since})
+    fast = spec.extra.get("export_rows")
+    if fast is not None and spec.object_categories is None:
+        for pk, resource in fast(qs):
+            yield pk, resource, None
+        return
     if spec.optimise:
         qs = spec.optimise(qs)
     if lookup != "pk":
         qs = qs.annotate(_sh_person_pk=F(lookup))
-    return qs.order_by().iterator(chunk_size=ROWS_PER_FETCH)
+    wanted = set(spec.categories)
+    for obj in qs.iterator(chunk_size=ROWS_PER_FETCH):
+        pk = obj.pk if lookup == "pk" else obj._sh_person_pk
+        cats = None
+        if spec.object_categories is not None:
+            cats = wanted | set(spec.object_categories(obj))
+            if not cats <= permitted.get(pk, (frozenset(),))[0]:
+                continue
+        yield pk, spec.to_fhir(obj), cats
+
+
+def insert_disclosures(requester: Requester, sent: dict[int, set], *, detail: dict) -> None:
+    """Log what each person's consent let go to the client: one Disclosure row per person.
+
+    Written with one prepared statement: the ORM's bulk_create spends most of its time
+    compiling SQL for these wide rows. Values are prepared by the model's own fields.
+    """
+    if not sent:
+        return
+    template = disclosure_rows(requester, {0: []}, channel="fhir-bulk", detail=detail)[0]
+    fields = [f for f in Disclosure._meta.concrete_fields if not f.primary_key]
+    table = connection.ops.quote_name(Disclosure._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608 (names from model meta)
+    constant = {f.attname: f.get_db_prep_save(getattr(template, f.attname), connection) for f in fields}
+    by_name = {f.attname: f for f in fields}
+    prepared: dict = {}
+
+    def prep(name, value):
+        key = (name, tuple(value))
+        if key not in prepared:
+            prepared[key] = by_name[name].get_db_prep_save(list(value), connection)
+        return prepared[key]
+
+    params = []
+    for person_pk, cats in sent.items():
+        _c, consent_ids = requester._consent_cache.get(person_pk, (frozenset(), ()))
+        row = dict(constant)
+        row["public_id"] = by_name["public_id"].get_db_prep_save(uuid.uuid4(), connection)
+        row["person_id"] = person_pk
+        row["categories"] = prep("categories", sorted(cats))
+        row["consent_ids"] = prep("consent_ids", consent_ids)
+        params.append([row[f.attname] for f in fields])
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def write_export(job: ExportJob, *, check_every: int = 1) -> ExportStats:
@@ -119,31 +178,18 @@ def write_export(job: ExportJob, *, check_every: int = 1) -> ExportStats:
                 if not allowed:
                     continue
                 write = files[spec.type].write
-                convert = spec.to_fhir
-                extra = spec.object_categories
-                is_person = person_pk_lookup(spec) == "pk"
                 written = 0
-                for obj in _person_rows(spec, lo, hi, job.since):
-                    pk = obj.pk if is_person else obj._sh_person_pk
+                for pk, resource, cats in _stream(spec, lo, hi, job.since, permitted, allowed, len(chunk)):
                     if pk not in allowed:
                         continue
-                    cats = wanted
-                    if extra is not None:
-                        cats = wanted | set(extra(obj))
-                        if not cats <= permitted[pk][0]:
-                            continue
-                    write(dumps(convert(obj)))
+                    write(dumps(resource))
                     write("\n")
                     written += 1
-                    sent.setdefault(pk, set()).update(cats)
+                    sent.setdefault(pk, set()).update(wanted if cats is None else cats)
                 stats.counts[spec.type] += written
             stats.people += len(chunk)
             with transaction.atomic():
-                Disclosure.objects.bulk_create(
-                    disclosure_rows(requester, {pk: sorted(c) for pk, c in sent.items()}, channel="fhir-bulk",
-                                    detail={"export": str(job.public_id)}),
-                    batch_size=1000,
-                )
+                insert_disclosures(requester, sent, detail={"export": str(job.public_id)})
                 ExportJob.objects.filter(pk=job.pk).exclude(status="cancelled").update(
                     progress=f"{min(stats.people, total)} of {total} people"
                 )

@@ -184,3 +184,13 @@ def test_a_partner_cannot_open_the_clinics_own_pages(cast, client_for, paula, se
     client = client_for(paula)
     assert client.get(reverse("referrals:detail", args=[sent.public_id])).status_code == 403
     assert client.get(reverse("people:chart", args=[cast.patient.public_id])).status_code == 403
+
+
+def test_the_link_pages_speak_spanish_and_french(client, sent, token):
+    from django.core.management import call_command
+
+    call_command("i18n", "compile")
+    page = client.get(link_url("nope"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Este enlace no funciona" in page
+    page = client.get(link_url(token), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Informer la clinique" in page

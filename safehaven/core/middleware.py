@@ -1,6 +1,6 @@
 """Cross-cutting request handling: no caching of records, and a calm page when the database is down."""
 
-from django.db import DatabaseError, InterfaceError, OperationalError, connections
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.template.loader import render_to_string
 
 
@@ -22,8 +22,8 @@ class DatabaseUnavailableMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, (OperationalError, InterfaceError)) and _looks_unreachable(exception):
-            for conn in connections.all():
-                conn.close_if_unusable_or_obsolete()
+            # Django closes unusable connections when the request ends and reconnects on
+            # the next one, so the app recovers by itself when the database returns.
             from django.http import HttpResponse
 
             body = render_to_string("core/unavailable.html", request=None)

@@ -38,6 +38,7 @@ from safehaven.directory.models import (
     Schedule,
     Service,
     ServiceAtLocation,
+    ServiceLanguage,
     ServiceNeedDomain,
     Taxonomy,
     TaxonomyTerm,
@@ -266,18 +267,32 @@ class _Importer:
         self.flag_rows: dict[int, dict[str, str]] = defaultdict(dict)
 
     def unique_rows(self, table: str, entity: str | None = None):
-        """Yield (public_id, _Row) once per id; rows without an id are skipped."""
-        seen: set[uuid.UUID] = set()
+        """Yield (public_id, _Row) once per id; rows without an id are skipped.
+
+        HSDS JSON repeats a record wherever it is nested (a schedule under its service and
+        under its location): the copies are merged, so the record keeps every parent link;
+        copies that disagree on a value fail the file.
+        """
+        merged: dict[uuid.UUID, dict] = {}
         for raw in self.tables.get(table, []):
             row = _Row(table, raw)
             pid = row.id("id", entity or table)
             if pid is None:
                 self.report.skip(table, "a record has no id")
                 continue
-            if pid in seen:
+            if pid not in merged:
+                merged[pid] = dict(raw)
                 continue
-            seen.add(pid)
-            yield pid, row
+            into = merged[pid]
+            for key, value in raw.items():
+                if value in (None, "") or isinstance(value, (dict, list)):
+                    continue
+                if into.get(key) in (None, ""):
+                    into[key] = value
+                elif str(into[key]) != str(value):
+                    row.fail(key, f"differs between two copies of the same record ({str(into[key])[:30]!r} and {str(value)[:30]!r})")
+        for pid, raw in merged.items():
+            yield pid, _Row(table, raw)
 
     def save(self, model, table: str, pid: uuid.UUID, values: dict, existing: dict):
         obj = existing.get(pid)
@@ -739,12 +754,13 @@ def rebuild_search_index(*, service_ids=None) -> None:
         services = services.filter(pk__in=service_ids)
     ids = list(services.values_list("pk", flat=True))
     for start in range(0, max(len(ids), 1), 900):
-        _rebuild_chunk(ids[start:start + 900], everything=service_ids is None)
+        _rebuild_chunk(ids[start:start + 900])
 
 
-def _rebuild_chunk(ids: list[int], *, everything: bool) -> None:
+def _rebuild_chunk(ids: list[int]) -> None:
     if not ids:
         return
+    id_set = set(ids)
     ServiceNeedDomain.objects.filter(service_id__in=ids).delete()
     terms: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for sid, code, name in Attribute.objects.filter(service_id__in=ids).values_list(
@@ -762,27 +778,48 @@ def _rebuild_chunk(ids: list[int], *, everything: bool) -> None:
         rows += [ServiceNeedDomain(service_id=sid, domain=d) for d in sorted(found)]
     ServiceNeedDomain.objects.bulk_create(rows, batch_size=1000)
 
+    ServiceLanguage.objects.filter(service_id__in=ids).delete()
+    languages: set[tuple[int, str]] = set()
+    for sid, code in Language.objects.filter(service_id__in=ids).values_list("service_id", "code"):
+        languages.add((sid, code))
+    for sid, code in Language.objects.filter(phone__service_id__in=ids).values_list(
+        "phone__service_id", "code"
+    ):
+        languages.add((sid, code))
+    for sid, code in ServiceAtLocation.objects.filter(
+        service_id__in=ids, location__languages__isnull=False
+    ).values_list("service_id", "location__languages__code"):
+        languages.add((sid, code))
+    ServiceLanguage.objects.bulk_create(
+        [ServiceLanguage(service_id=sid, code=code.lower()) for sid, code in sorted(languages) if code],
+        batch_size=1000,
+    )
+
+    # Opening hours: every slot names the service it opens, including the hours of a location
+    # (which apply to every service there), so "open now" is one indexed lookup.
     OpeningSlot.objects.filter(service_id__in=ids).delete()
     schedules = Schedule.objects.filter(
         Q(service_id__in=ids) | Q(service_at_location__service_id__in=ids)
     ).select_related("service_at_location")
     slots = []
     for schedule in schedules:
-        service_id = schedule.service_id or (
-            schedule.service_at_location.service_id if schedule.service_at_location else None
-        )
+        service_id = schedule.service_id or schedule.service_at_location.service_id
+        if service_id not in id_set:
+            continue
         for row in slots_for_schedule(schedule):
             slots.append(OpeningSlot(schedule=schedule, service_id=service_id, **row))
-    location_ids = set(
-        ServiceAtLocation.objects.filter(service_id__in=ids).values_list("location_id", flat=True)
-    )
+    services_at: dict[int, list[int]] = defaultdict(list)
+    for sid, lid in ServiceAtLocation.objects.filter(service_id__in=ids).values_list(
+        "service_id", "location_id"
+    ):
+        services_at[lid].append(sid)
     location_schedules = Schedule.objects.filter(
-        service__isnull=True, service_at_location__isnull=True
+        service__isnull=True, service_at_location__isnull=True, location_id__in=list(services_at)
     )
-    if not everything:
-        location_schedules = location_schedules.filter(location_id__in=location_ids)
-    OpeningSlot.objects.filter(schedule__in=location_schedules).delete()
     for schedule in location_schedules:
-        for row in slots_for_schedule(schedule):
-            slots.append(OpeningSlot(schedule=schedule, location_id=schedule.location_id, **row))
+        rows = slots_for_schedule(schedule)
+        for sid in services_at[schedule.location_id]:
+            for row in rows:
+                slots.append(OpeningSlot(schedule=schedule, service_id=sid,
+                                         location_id=schedule.location_id, **row))
     OpeningSlot.objects.bulk_create(slots, batch_size=1000)

@@ -16,7 +16,7 @@ Contract for other apps (referrals, careplans):
   ``Service.involves_law_enforcement``; ``Service.free_of_charge`` and gender eligibility
   (``serves_women`` / ``serves_men`` / ``serves_nonbinary``); ``Location.time_zone`` (IANA).
 - ``Service.status`` stores the HSDS codes (active, inactive, defunct, temporarily closed).
-- ``ServiceNeedDomain`` and ``OpeningSlot`` are search indexes derived from the rest by
+- ``ServiceNeedDomain``, ``ServiceLanguage`` and ``OpeningSlot`` are search indexes derived from the rest by
   ``safehaven.directory.actions.reindex_service``; do not write them by hand.
 - Search: ``safehaven.directory.queries.search(...)``. Writes: ``safehaven.directory.actions``.
 """
@@ -528,3 +528,23 @@ class ServiceNeedDomain(models.Model):
 
     def __str__(self) -> str:
         return self.domain
+
+
+class ServiceLanguage(models.Model):
+    """A search index row: this service can be used in this language (code, lower case).
+
+    Derived from the languages of the service, of its locations and of its phone lines.
+    """
+
+    data_classification = _classify("id", "service", "code")
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="language_index")
+    code = models.CharField(max_length=20)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["code", "service"], name="dir_service_language_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.code

@@ -12,17 +12,17 @@ import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from safehaven.access.gate import sites_with
 from safehaven.accounts.permissions import Perm
 from safehaven.directory.models import (
-    Language,
     OpeningSlot,
     Phone,
     Service,
     ServiceAtLocation,
+    ServiceLanguage,
     ServiceNeedDomain,
 )
 
@@ -102,17 +102,16 @@ def _filtered(
     if not include_inactive:
         qs = qs.filter(status="active")
     if domain:
-        qs = qs.filter(Exists(ServiceNeedDomain.objects.filter(service=OuterRef("pk"), domain=domain)))
+        qs = qs.filter(
+            pk__in=ServiceNeedDomain.objects.filter(domain=domain).values("service_id")
+        )
     if text:
         folded = text.casefold()
         qs = qs.filter(Q(name_folded__contains=folded) | Q(description__icontains=text))
     if language:
-        code = language.lower()
-        by_service = Language.objects.filter(service=OuterRef("pk"), code__in=[code])
-        by_location = Language.objects.filter(
-            location__service_at_locations__service=OuterRef("pk"), code__in=[code]
+        qs = qs.filter(
+            pk__in=ServiceLanguage.objects.filter(code=language.lower()).values("service_id")
         )
-        qs = qs.filter(Exists(by_service) | Exists(by_location))
     if age is not None:
         qs = qs.filter(Q(minimum_age__isnull=True) | Q(minimum_age__lte=age))
         qs = qs.filter(Q(maximum_age__isnull=True) | Q(maximum_age__gte=age))
@@ -129,12 +128,9 @@ def _filtered(
     if open_now:
         at = at or timezone.now()
         zones = list(OpeningSlot.objects.values_list("time_zone", flat=True).distinct().order_by())
-        slots = OpeningSlot.objects.filter(open_now_q(at, zones))
-        own = slots.filter(service=OuterRef("pk"))
-        at_location = slots.filter(
-            service__isnull=True, location__service_at_locations__service=OuterRef("pk")
+        qs = qs.filter(
+            pk__in=OpeningSlot.objects.filter(open_now_q(at, zones)).values("service_id")
         )
-        qs = qs.filter(Exists(own) | Exists(at_location))
     return qs
 
 
@@ -221,7 +217,6 @@ def _with_details(qs: QuerySet[Service]) -> QuerySet[Service]:
         ),
         Prefetch("phones", queryset=Phone.objects.order_by("id")),
         "languages",
-        "need_domains",
     )
 
 

@@ -1,0 +1,220 @@
+"""A read-only API in the shape of the Open Referral HSDS 3.0 OpenAPI (/hsds/...).
+
+Signed-in accounts only (staff or partners). Confidential locations never appear.
+"""
+
+import uuid
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.http import require_GET
+
+from safehaven.directory import hsds_export as hx
+from safehaven.directory.models import (
+    Organization,
+    ServiceAtLocation,
+    Taxonomy,
+    TaxonomyTerm,
+)
+
+MAX_PER_PAGE = 100
+
+
+class BadRequest(ValueError):
+    pass
+
+
+def hsds_view(func):
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return JsonResponse({"detail": "Authentication is required."}, status=401)
+        try:
+            return func(request, *args, **kwargs)
+        except PermissionDenied as exc:
+            return JsonResponse({"detail": str(exc) or "Not allowed."}, status=403)
+        except Http404:
+            return JsonResponse({"detail": "Not found."}, status=404)
+        except BadRequest as exc:
+            return JsonResponse({"detail": str(exc)}, status=400)
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return require_GET(wrapper)
+
+
+def _int(request, name: str, default: int, maximum: int) -> int:
+    raw = request.GET.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"{name} must be a whole number.") from None
+    if not 1 <= value <= maximum:
+        raise BadRequest(f"{name} must be between 1 and {maximum}.")
+    return value
+
+
+def _uuid(value: str, name: str = "id") -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        if name == "id":
+            raise Http404 from None
+        raise BadRequest(f"{name} must be an HSDS id (a UUID).") from None
+
+
+def _paged(request, qs, to_json):
+    if request.GET.get("format") not in (None, "", "json"):
+        raise BadRequest("format must be json.")
+    page = _int(request, "page", 1, 100000)
+    per_page = _int(request, "per_page", 50, MAX_PER_PAGE)
+    total = qs.count()
+    items = [to_json(x) for x in qs[(page - 1) * per_page: page * per_page]]
+    return JsonResponse(hx.page_json(items, total=total, page=page, per_page=per_page))
+
+
+def _search(request, qs, *fields):
+    text = (request.GET.get("search") or "")[:100].strip()
+    if text:
+        from django.db.models import Q
+
+        q = Q()
+        for f in fields:
+            q |= Q(**{f"{f}__icontains": text})
+        qs = qs.filter(q)
+    return qs
+
+
+def _service_filters(request, qs, prefix=""):
+    if request.GET.get("taxonomy_term_id"):
+        qs = qs.filter(**{f"{prefix}attributes__taxonomy_term__public_id": _uuid(request.GET["taxonomy_term_id"], "taxonomy_term_id")})
+    if request.GET.get("taxonomy_id"):
+        qs = qs.filter(**{f"{prefix}attributes__taxonomy_term__taxonomy__public_id": _uuid(request.GET["taxonomy_id"], "taxonomy_id")})
+    if request.GET.get("organization_id"):
+        qs = qs.filter(**{f"{prefix}organization__public_id": _uuid(request.GET["organization_id"], "organization_id")})
+    if request.GET.get("modified_after"):
+        when = parse_datetime(request.GET["modified_after"])
+        if when is None:
+            raise BadRequest("modified_after must be a date and time (ISO 8601).")
+        qs = qs.filter(**{f"{prefix}last_modified__gte": when})
+    return qs.distinct()
+
+
+@hsds_view
+def root(request):
+    """HSDS API meta information."""
+    return JsonResponse({"version": "3.0", "profile": "https://openreferral.org/hsds/3.0",
+                         "openapi_url": "/api/openapi.json"})
+
+
+@hsds_view
+def services(request):
+    """A page of services (fully nested with full=true)."""
+    qs = _search(request, _service_filters(request, hx.service_queryset()), "name", "description")
+    if request.GET.get("minimal") == "true":
+        return _paged(request, qs.order_by("name_folded", "id"),
+                      lambda s: {"id": str(s.public_id), "last_modified": s.last_modified.isoformat()})
+    full = request.GET.get("full") == "true"
+    return _paged(request, qs, lambda s: hx.service_json(s, with_locations=full))
+
+
+@hsds_view
+def service(request, id):
+    obj = hx.service_queryset().filter(public_id=_uuid(id)).first()
+    if obj is None:
+        raise Http404
+    return JsonResponse(hx.service_json(obj))
+
+
+def _org_qs():
+    return Organization.objects.select_related("parent").order_by("name", "id")
+
+
+@hsds_view
+def organizations(request):
+    qs = _search(request, _org_qs(), "name", "description")
+    return _paged(request, qs, hx.organization_json)
+
+
+@hsds_view
+def organization(request, id):
+    org = _org_qs().filter(public_id=_uuid(id)).first()
+    if org is None:
+        raise Http404
+    out = hx.organization_json(org)
+    out["services"] = [hx.service_json(s, with_locations=request.GET.get("full_service") == "true")
+                       for s in hx.service_queryset().filter(organization=org)]
+    out["locations"] = [hx.location_json(loc) for loc in hx.public_locations()
+                        .filter(organization=org).prefetch_related(
+                            "addresses", "languages", "accessibility", "phones__languages", "schedules")]
+    return JsonResponse(out)
+
+
+def _sal_qs():
+    return (ServiceAtLocation.objects.filter(location__confidential_location=False)
+            .select_related("service", "service__organization", "location", "location__organization")
+            .prefetch_related("phones__languages", "schedules", "location__addresses",
+                              "location__languages", "location__accessibility",
+                              "location__phones__languages", "location__schedules")
+            .order_by("id"))
+
+
+@hsds_view
+def service_at_locations(request):
+    qs = _sal_qs()
+    qs = _search(request, qs, "service__name", "location__name")
+    qs = _service_filters(request, qs, prefix="service__")
+    if request.GET.get("postcode"):
+        qs = qs.filter(location__addresses__postal_code__iexact=request.GET["postcode"][:40]).distinct()
+    return _paged(request, qs, hx.sal_json)
+
+
+@hsds_view
+def service_at_location(request, id):
+    sal = _sal_qs().filter(public_id=_uuid(id)).first()
+    if sal is None:
+        raise Http404
+    full = hx.service_queryset().get(pk=sal.service_id)
+    out = hx.sal_json(sal)
+    out["service"] = hx.service_json(full, with_locations=False)
+    return JsonResponse(out)
+
+
+@hsds_view
+def taxonomies(request):
+    qs = _search(request, Taxonomy.objects.order_by("name", "id"), "name", "description")
+    return _paged(request, qs, hx.taxonomy_json)
+
+
+@hsds_view
+def taxonomy(request, id):
+    obj = Taxonomy.objects.filter(public_id=_uuid(id)).first()
+    if obj is None:
+        raise Http404
+    return JsonResponse(hx.taxonomy_json(obj))
+
+
+def _term_qs():
+    return TaxonomyTerm.objects.select_related("taxonomy", "parent").order_by("code", "name", "id")
+
+
+@hsds_view
+def taxonomy_terms(request):
+    qs = _search(request, _term_qs(), "name", "code", "description")
+    if request.GET.get("taxonomy_id"):
+        qs = qs.filter(taxonomy__public_id=_uuid(request.GET["taxonomy_id"], "taxonomy_id"))
+    if request.GET.get("parent_id"):
+        qs = qs.filter(parent__public_id=_uuid(request.GET["parent_id"], "parent_id"))
+    if request.GET.get("top_only") == "true":
+        qs = qs.filter(parent__isnull=True)
+    return _paged(request, qs, hx.term_json)
+
+
+@hsds_view
+def taxonomy_term(request, id):
+    obj = _term_qs().filter(public_id=_uuid(id)).first()
+    if obj is None:
+        raise Http404
+    return JsonResponse(hx.term_json(obj))

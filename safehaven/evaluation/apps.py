@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class EvaluationConfig(AppConfig):
@@ -6,5 +7,8 @@ class EvaluationConfig(AppConfig):
     label = "evaluation"
 
     def ready(self):
-        # Register navigation entries, chart panels, gate checks, demo hooks and API paths here.
-        pass
+        from safehaven.accounts.permissions import Perm
+        from safehaven.core.nav import register_nav
+
+        register_nav(_("Evaluation"), "evaluation:dashboard", Perm.VIEW_AGGREGATE, order=80)
+        register_nav(_("Research extract"), "evaluation:research", Perm.EXPORT_DATA, order=81)

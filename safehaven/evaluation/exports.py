@@ -1,0 +1,68 @@
+"""CSV, XLSX and PDF versions of the protected tables (aggregates only)."""
+
+import csv
+import io
+
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
+
+
+def safe_cell(value):
+    """Neutralise spreadsheet formulas: text that a spreadsheet would run gets a leading quote."""
+    if value is None:
+        return _("suppressed")
+    if isinstance(value, (int, float)):
+        return value
+    text = str(value)
+    if text.startswith(FORMULA_START):
+        return "'" + text
+    return text
+
+
+def table_rows(table: dict) -> list[list]:
+    """Return header + rows of a page table, every cell neutralised."""
+    out = [[safe_cell(h) for h in table["header"]]]
+    for row in table["rows"]:
+        out.append([safe_cell(row["label"])] + [safe_cell(v) for v in row["values"]])
+    return out
+
+
+def to_csv(title: str, tables: list[dict]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([safe_cell(title)])
+    for table in tables:
+        writer.writerow([])
+        writer.writerow([safe_cell(table["title"])])
+        writer.writerows(table_rows(table))
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(title: str, tables: list[dict]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Evaluation"
+    sheet.append([safe_cell(title)])
+    for table in tables:
+        sheet.append([])
+        sheet.append([safe_cell(table["title"])])
+        for row in table_rows(table):
+            sheet.append(row)
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text stays text, never a formula
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def to_pdf(context: dict) -> bytes:
+    from weasyprint import HTML
+
+    html = render_to_string("evaluation/report_pdf.html", context)
+    return HTML(string=html).write_pdf()

@@ -1,5 +1,7 @@
 """Staff pages of the resource directory: search, and one service."""
 
+import uuid
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -61,8 +63,8 @@ def service_detail(request, public_id):
     """Show one service; a confidential address only to staff allowed to see it (audited)."""
     _require_directory(request.user)
     try:
-        service = queries.service_detail(public_id)
-    except (ValueError, TypeError):
+        service = queries.service_detail(uuid.UUID(str(public_id)))
+    except ValueError:
         service = None
     if service is None:
         raise Http404("No such service")

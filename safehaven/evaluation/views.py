@@ -106,7 +106,7 @@ def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
 def research_extract(request):
     """Build a de-identified extract of the people who consented to research."""
     sites = require_perm(request.user, Perm.EXPORT_DATA)
-    form = ResearchForm(request.POST or None, initial={"k": 11})
+    form = ResearchForm(request.POST if request.method == "POST" else None, initial={"k": 11})
     if request.method == "POST" and form.is_valid():
         study, k = form.cleaned_data["study"], form.cleaned_data["k"]
         try:

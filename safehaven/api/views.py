@@ -57,10 +57,15 @@ def people(request):
     """List the people on my care teams (50 a page)."""
     require_perm(request.user, Perm.VIEW_PERSON)
     try:
-        page = max(int(request.GET.get("page", "1")), 1)
+        page = int(request.GET.get("page", "1"))
     except ValueError:
         raise ValueError("page must be a whole number") from None
-    rows, more = queries.worklist(request.user, query=request.GET.get("q", "")[:100], page=page)
+    if page < 1:
+        raise ValueError("page must be 1 or more")
+    query = request.GET.get("q", "")
+    if len(query) > 100:
+        raise ValueError("q must be at most 100 characters")
+    rows, more = queries.worklist(request.user, query=query, page=page)
     with transaction.atomic():
         record(by=request.user, action="person.list", detail={"count": len(rows), "api": True},
                ip=client_ip(request))

@@ -12,7 +12,6 @@ from django.db.models import Count, Exists, OuterRef, Q
 from safehaven.people.models import Encounter, Person
 from safehaven.screening.models import (
     CHANNELS,
-    CueObservation,
     HealthConcern,
     MandatoryReport,
     ResponseTask,
@@ -119,7 +118,7 @@ def concerns_for_channel(person: Person, channel: str) -> list[HealthConcern]:
 
 
 def person_summary(person: Person) -> dict[str, Any]:
-    """Return what the screening panel of the chart shows. Fixed query count (6)."""
+    """Return what the screening panel of the chart shows. Five queries whatever the data size."""
     sessions = list(
         ScreeningSession.objects.filter(person=person).order_by("-started_at")[:5]
     )
@@ -138,14 +137,12 @@ def person_summary(person: Person) -> dict[str, Any]:
         MandatoryReport.objects.filter(person=person, status="requested").order_by("due_by")[:5]
     )
     concerns = concerns_for_channel(person, "record")
-    cues = list(CueObservation.objects.filter(person=person).order_by("-observed_at")[:3])
     return {
         "sessions": sessions,
         "results": results,
         "tasks": tasks,
         "reports": reports,
         "concerns": concerns,
-        "cues": cues,
         "offer_again": bool(sessions) and sessions[0].status in {"cancelled", "on-hold"},
     }
 

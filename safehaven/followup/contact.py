@@ -10,7 +10,7 @@ unless they said it is safe, and nothing at all under "do not contact".
 import datetime
 import re
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils import formats, translation
 from django.utils.translation import gettext_lazy as _
@@ -69,6 +69,7 @@ class Message:
     body: str
     allow_voicemail: bool
     language: str
+    person: object = field(default=None, repr=False, compare=False)  # never shown or sent
 
 
 def _tz(prefs) -> zoneinfo.ZoneInfo:
@@ -187,7 +188,7 @@ def render(person, prefs, *, kind: str, channel: str, when: datetime.datetime | 
     message = Message(
         channel=channel, to=to, sender=sender, subject=_fill(subject, values).strip(),
         body=" ".join(_fill(body, values).split()), allow_voicemail=bool(prefs.voicemail_ok),
-        language=language,
+        language=language, person=person,
     )
     if not prefs.clinic_name_allowed:
         names = {person.site.name.casefold(), person.site.organisation.name.casefold()}

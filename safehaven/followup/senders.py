@@ -17,9 +17,21 @@ from django.core.mail import EmailMessage
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from safehaven.consent.outbound import outbound
+
 
 class SendError(Exception):
     """The sender could not deliver now; the reminder is retried with back-off."""
+
+
+def ask_consent(message) -> None:
+    """Ask the decision function again at the moment of sending; raise SendError if refused."""
+    from safehaven.consent.decision import Recipient, may_disclose
+
+    if message.person is None:
+        raise SendError("no person for this message")
+    if not may_disclose(message.person, Recipient.the_person(), "reminder", ["identity_contact"]):
+        raise SendError("consent refused")
 
 
 class Sender:
@@ -55,7 +67,9 @@ class FileSender(Sender):
                 continue
         return out
 
+    @outbound("followup.reminder.file", channel="reminder")
     def send(self, message, *, idempotency_key: str) -> str:
+        ask_consent(message)
         with _file_lock:
             for row in self._lines():
                 if row.get("key") == idempotency_key:
@@ -80,7 +94,9 @@ class FileSender(Sender):
 class EmailSender(Sender):
     """Send through Django's email backend (SMTP in production) with a neutral From name."""
 
+    @outbound("followup.reminder.email", channel="reminder")
     def send(self, message, *, idempotency_key: str) -> str:
+        ask_consent(message)
         from_address = getattr(settings, "DEFAULT_FROM_EMAIL", "no-reply@localhost")
         sender_name = message.sender.replace('"', "").replace("\n", " ")
         email = EmailMessage(
@@ -120,7 +136,9 @@ class SmsSender(Sender):
             provider = import_string(path)()
         self.provider = provider
 
+    @outbound("followup.reminder.sms", channel="reminder")
     def send(self, message, *, idempotency_key: str) -> str:
+        ask_consent(message)
         if message.channel == "phone":
             return self.provider.place_call(
                 to=message.to, body=message.body, idempotency_key=idempotency_key,

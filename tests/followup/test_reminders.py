@@ -265,9 +265,9 @@ def test_a_sender_that_cannot_tell_is_never_resent_blindly(cast, reachable, outb
     assert delivery.sweep(now=MORNING + delivery.LEASE * 3, sender=restarted) == {}
 
 
-def test_the_file_sender_honours_the_idempotency_key(tmp_path):
+def test_the_file_sender_honours_the_idempotency_key(cast, tmp_path):
     sender = FileSender(tmp_path / "out.jsonl")
-    message = contact.Message("sms", "+1", "x", "s", "b", False, "en")
+    message = contact.Message("sms", "+1", "x", "s", "b", False, "en", person=cast.patient)
     assert sender.send(message, idempotency_key="k") == sender.send(message, idempotency_key="k")
     assert len((tmp_path / "out.jsonl").read_text().splitlines()) == 1
     assert sender.status("k") == "sent" and sender.status("other") == "not_sent"
@@ -295,3 +295,14 @@ def test_the_task_framework_runs_the_send(cast, reachable, outbox, django_captur
         reminder = actions.schedule_reminder(by=cast.alice, person=reachable, kind="due_care", channel="sms")
     reminder.refresh_from_db()
     assert reminder.state == "sent" and len(sent_lines(outbox)) == 1
+
+
+def test_a_sender_asks_the_decision_function_itself(cast, tmp_path):
+    from safehaven.consent.outbound import OUTBOUND
+
+    assert {"followup.reminder.file", "followup.reminder.email", "followup.reminder.sms"} <= set(OUTBOUND)
+    with pytest.raises(SendError):
+        FileSender(tmp_path / "out.jsonl").send(
+            contact.Message("sms", "+1", "x", "s", "b", False, "en"), idempotency_key="k"
+        )
+    assert not (tmp_path / "out.jsonl").exists()

@@ -51,3 +51,10 @@ def test_quick_exit_script_replaces_the_history_entry():
 
     script = (Path(__file__).resolve().parent.parent / "safehaven/core/static/safehaven/app.js").read_text()
     assert "location.replace" in script and "Escape" in script
+
+
+def test_quick_exit_ends_the_session(cast, client_for):
+    client = client_for(cast.alice)
+    assert client.get(reverse("core:neutral"), {"exit": "1"}).status_code == 200
+    response = client.get(reverse("people:chart", args=[cast.patient.public_id]))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]

@@ -12,9 +12,15 @@ def home(request):
 
 
 def neutral(request):
-    """A neutral page with nothing about health care on it: where quick exit lands."""
-    if request.GET.get("end") == "1":
-        request.session.pop("kiosk", None)
+    """A neutral page with nothing about health care on it: where quick exit lands.
+
+    Arriving by quick exit (`?exit=1`) also ends the session, so Back or a reload can only
+    reach the sign-in page, never the record that was on screen.
+    """
+    if request.GET.get("exit") == "1" and request.user.is_authenticated:
+        from django.contrib.auth import logout
+
+        logout(request)
     response = render(request, "core/neutral.html")
     response["Cache-Control"] = "no-store"
     return response

@@ -6,7 +6,7 @@
     if (event) { event.preventDefault(); }
     try { document.body.innerHTML = ""; document.title = ""; } catch (e) { /* ignore */ }
     // replace() swaps the current history entry, so Back does not return to this page.
-    window.location.replace(neutral || "/weather/");
+    window.location.replace((neutral || "/weather/") + "?exit=1");
   }
   document.addEventListener("click", function (event) {
     var target = event.target.closest ? event.target.closest("[data-quick-exit]") : null;

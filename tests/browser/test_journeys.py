@@ -1,0 +1,53 @@
+"""Journeys a clinic depends on, in a real browser, with accessibility checks."""
+
+import pytest
+
+from safehaven.people.models import Person
+from safehaven.testing.factories import PASSWORD
+from tests.browser.conftest import serious_violations, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_sign_in_with_two_factors_and_register_a_person(page, cast):
+    page.goto(page.base + "/accounts/login/")
+    assert serious_violations(page) == []
+    sign_in(page, cast.alice, PASSWORD)
+    assert page.get_by_role("heading", name="People on my care teams").is_visible()
+    assert serious_violations(page) == []
+    page.get_by_role("link", name="Register a person").first.click()
+    page.get_by_label("Name they use").fill("Marisol")
+    page.get_by_label("Age band").select_option("18-24")
+    assert serious_violations(page) == []
+    page.get_by_role("button", name="Register").click()
+    page.wait_for_url("**/people/*/")
+    assert page.get_by_role("heading", name="Marisol").is_visible()
+    assert Person.objects.filter(chosen_name="Marisol").count() == 1
+    assert serious_violations(page) == []
+
+
+def test_the_second_factor_cannot_be_skipped_by_typing_a_url(page, cast):
+    page.goto(page.base + "/accounts/login/")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    page.goto(page.base + f"/people/{cast.patient.public_id}/")
+    assert "/accounts/two-factor/" in page.url
+    assert "Rosa" not in page.content()
+
+
+def test_quick_exit_leaves_nothing_behind_the_back_button(page, cast):
+    sign_in(page, cast.alice, PASSWORD)
+    page.goto(page.base + f"/people/{cast.patient.public_id}/")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
+    page.wait_for_url("**/weather/?exit=1")
+    assert "Weather" in page.title()
+    page.go_back()
+    # The chart's history entry was replaced and the session ended: Back reaches only the
+    # sign-in page, never a record.
+    page.wait_for_load_state()
+    assert f"/people/{cast.patient.public_id}/" not in page.url
+    assert "Rosa" not in page.content()
+    page.reload()
+    assert "Rosa" not in page.content() and "/accounts/login/" in page.url

@@ -33,7 +33,9 @@ def test_chart_query_count_is_the_same_with_1_and_50_encounters(cast, client_for
     add_encounters(cast, 49)
     with_fifty = count_queries(client, url)
     assert with_one == with_fifty
-    assert with_fifty <= 22
+    # The chart carries panels from several capabilities, each with a fixed query count;
+    # this ceiling catches a panel that starts to query per row.
+    assert with_fifty <= 60
 
 
 def test_worklist_query_count_is_the_same_with_1_and_50_people(cast, client_for):

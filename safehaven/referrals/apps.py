@@ -17,3 +17,13 @@ class ReferralsConfig(AppConfig):
         register_nav(_("Referrals to us"), "partner:list", Perm.PARTNER_REFERRALS, order=41)
         register_panel(panels.referrals_panel)
         register_demo_hook(demo.demo_referrals)
+        try:
+            from safehaven.evaluation.providers import Provider, register_provider
+        except ImportError:  # the evaluation capability is optional
+            return
+        from safehaven.referrals.evaluation import ROWS, referral_events
+
+        register_provider(Provider(
+            key="referrals", title=_("Referrals and closed loops"), rows=ROWS,
+            groups=[(["closed_loop"], "referred")], events=referral_events,
+        ))

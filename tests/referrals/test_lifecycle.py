@@ -190,3 +190,17 @@ def test_the_worklist_queries_do_not_grow_with_the_number_of_referrals(cast, mak
     for _ in range(6):
         make_referral(send=True)
     assert count() == small
+
+
+def test_referral_figures_feed_the_evaluation(cast, make_referral):
+    from safehaven.referrals.evaluation import referral_events
+
+    referral = make_referral(send=True)
+    actions.change_status(by="P", referral=referral, to_status="accepted", actor_kind="partner_link")
+    actions.change_status(by="P", referral=referral, to_status="completed", outcome="Bed",
+                          actor_kind="partner_link")
+    make_referral()  # a draft is not counted
+    start = timezone.now() - datetime.timedelta(days=1)
+    rows = [row for row, *_rest in referral_events(
+        site_ids=[cast.site_a.pk], start=start, end=start + datetime.timedelta(days=2))]
+    assert sorted(rows) == ["answered", "closed_loop", "completed", "referred"]

@@ -200,3 +200,17 @@ def test_a_failed_export_reports_an_outcome_without_details(cast, exporter, monk
     assert response.status_code == 500
     assert "secret" not in response.content.decode()
     assert json.loads(response.content)["resourceType"] == "OperationOutcome"
+
+
+def test_the_cli_registers_a_client_whose_token_works(cast):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("fhir_client", "Partner EHR", "--acts-as", "alice", "--recipient-category", "health_care",
+                 "--recipient-ref", "7d6f1f9e-8a4b-4c61-9f25-1d8b7c1e2a01", stdout=out)
+    raw = out.getvalue().strip().splitlines()[-1]
+    grant(cast, cast.patient)
+    response = Client().get(f"/fhir/r4/Patient/{cast.patient.public_id}", **bearer(raw))
+    assert response.status_code == 200

@@ -53,7 +53,7 @@ class RequireTwoFactorMiddleware:
         user = request.user
         if user.is_authenticated and not user.is_verified():
             path = request.path
-            if not path.startswith(OPEN_PREFIXES) and not path.startswith("/partner/"):
+            if not path.startswith(OPEN_PREFIXES) and not path.startswith("/partner/r/"):
                 if path.startswith("/api/") or path.startswith("/fhir/"):
                     from django.http import JsonResponse
 

@@ -152,11 +152,15 @@ def expiring(
 
 
 def documentation_preferences(person: Person) -> list[dict]:
-    """Return the person's documentation decisions from screening, if that capability is installed.
+    """Return the person's documentation decisions (screening's HealthConcern), if installed.
 
-    Each item: {"label", "channels": [(channel, decision)]}. Empty when the model is not there.
+    Each item: {"label": a neutral label, "channels": [(channel label, allowed)]}. The
+    concern's code and wording are never returned: they may not be allowed on printouts.
+    Empty before the screening capability has the model.
     """
     from django.apps import apps
+
+    from safehaven.consent.wording import CHANNEL_LABELS, CONCERN_LABEL
 
     if not apps.is_installed("safehaven.screening"):
         return []
@@ -164,27 +168,15 @@ def documentation_preferences(person: Person) -> list[dict]:
         model = apps.get_model("screening", "HealthConcern")
     except LookupError:
         return []
-    fields = {f.name for f in model._meta.get_fields()}
-    if "person" not in fields:
+    if not hasattr(model, "allowed_on"):
         return []
     out = []
-    for concern in model.objects.filter(person=person):
-        label = str(getattr(concern, "display", "") or getattr(concern, "label", "") or concern)
-        decisions = _channel_decisions(concern)
-        out.append({"label": label, "channels": decisions})
+    for concern in model.objects.filter(person=person, active=True):
+        channels = []
+        for code, label in CHANNEL_LABELS.items():
+            try:
+                channels.append((str(label), concern.allowed_on(code)))
+            except ValueError:
+                continue
+        out.append({"label": str(CONCERN_LABEL), "channels": channels})
     return out
-
-
-def _channel_decisions(concern: Any) -> list[tuple[str, str]]:
-    """Read per-channel decisions from a health concern, whatever its exact shape."""
-    for attr in ("documentation", "channel_decisions", "documentation_decisions", "decisions"):
-        value = getattr(concern, attr, None)
-        if isinstance(value, dict):
-            return [(str(k), str(v)) for k, v in value.items()]
-    pairs = []
-    for name in ("record", "printouts", "portal", "claims", "exports"):
-        for attr in (f"in_{name}", f"on_{name}", f"allow_{name}", name):
-            if hasattr(concern, attr):
-                pairs.append((name, str(getattr(concern, attr))))
-                break
-    return pairs

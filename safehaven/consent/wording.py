@@ -27,6 +27,16 @@ PERSON_PURPOSE_LABELS = {
     "payment": _("for payment or insurance"),
 }
 
+# Where a health concern may appear (screening.models.CHANNELS), in plain words.
+CHANNEL_LABELS = {
+    "record": _("your health record"),
+    "printout": _("printed papers"),
+    "portal": _("the online patient portal"),
+    "claims": _("insurance claims"),
+    "export": _("records sent to other services"),
+}
+CONCERN_LABEL = _("A health matter we talked about")
+
 
 def category_labels(codes: list[str]) -> list[str]:
     """Return the plain labels of data categories, in order."""

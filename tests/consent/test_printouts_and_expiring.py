@@ -1,12 +1,10 @@
 """Printouts for the person in their language and plain words; consents about to expire."""
 
-import datetime
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from safehaven.consent import actions, queries
 from safehaven.consent.decision import Recipient, log_disclosure, may_disclose
@@ -158,3 +156,15 @@ def test_the_expiring_page_lists_names_and_dates(cast, client_for):
     grant(cast, days=2, recipient_label="Casa <i>Luz</i>")
     page = client_for(cast.ana).get(reverse("consent:expiring")).content.decode()
     assert "Rosa" in page and "Casa &lt;i&gt;Luz&lt;/i&gt;" in page
+
+
+def test_the_summary_shows_documentation_decisions_without_the_code_or_its_words(cast, client_for, printed):
+    from safehaven.screening.actions import record_health_concern
+
+    record_health_concern(by=cast.alice, person=cast.patient, code="Z91.42", decided_with_person=True,
+                          in_record=True, on_printouts=False, on_portal=False)
+    client_for(cast.ana).get(reverse("consent:summary_pdf", args=[cast.patient.public_id]))
+    html = printed[0]
+    assert "What may be written down and where" in html
+    assert "printed papers — no" in html and "your health record — yes" in html
+    assert "Z91.42" not in html and not any(word in html.lower() for word in FORBIDDEN)

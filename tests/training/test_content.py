@@ -99,3 +99,19 @@ def test_the_demo_hook_is_idempotent(cast):
     demo_training(io.StringIO())
     demo_training(io.StringIO())
     assert Module.objects.count() == 10
+
+
+def test_the_demo_hook_gives_demo_staff_some_training_once(cast):
+    import io
+
+    from safehaven.testing.factories import make_staff
+    from safehaven.training.demo import demo_training
+    from safehaven.training.models import Attempt
+
+    make_staff("nurse", cast.site_a, "nurse")
+    make_staff("trainee", cast.site_a, "trainee")
+    demo_training(io.StringIO())
+    count = Attempt.objects.count()
+    assert count > 0 and set(Attempt.objects.values_list("user__username", flat=True)) == {"nurse", "trainee"}
+    demo_training(io.StringIO())
+    assert Attempt.objects.count() == count

@@ -157,3 +157,12 @@ def test_a_non_core_module_is_not_needed(cast, curriculum):
     complete(cast.alice, Module.objects.get(code="consent-first-exam"))
     Completion.objects.filter(module__code="consent-first-exam").update(expires_at=timezone.now())
     assert get_person_for(fresh(cast.alice), cast.patient.public_id, need=Perm.SCREEN) == cast.patient
+
+
+def test_my_training_page_says_which_core_modules_hold_me_back(cast, curriculum, client_for):
+    switch_gates(cast)
+    page = client_for(cast.alice).get(reverse("training:home")).content.decode()
+    assert "waits until you complete these core modules" in page and "Harbor Clinic" in page
+    complete_core(cast.alice)
+    page = client_for(cast.alice).get(reverse("training:home")).content.decode()
+    assert "waits until you complete" not in page

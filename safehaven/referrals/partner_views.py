@@ -27,7 +27,9 @@ CATEGORY_LABELS = dict(DATA_CATEGORIES)
 def _private(response):
     response["Cache-Control"] = "no-store, private"
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    # The site-wide Referrer-Policy (same-origin) already keeps the token URL from other
+    # sites; "no-referrer" here would make Chromium send "Origin: null" on the status form,
+    # which the CSRF check rightly refuses.
     return response
 
 

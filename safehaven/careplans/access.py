@@ -4,18 +4,17 @@ from typing import Any
 
 from django.http import Http404
 
-from safehaven.access.gate import _parse_uuid, get_person_for, has_perm_anywhere
+from safehaven.access.gate import _parse_uuid, get_person_for
 from safehaven.accounts.permissions import Perm
 from safehaven.careplans.models import CaseConference, CaseTask, Goal, NeedsAssessment, Step
 
 
 def reader_perm(user: Any) -> Perm:
-    """Return the permission that lets this user read needs and plans.
+    """Return the permission needed to open needs, plans and the timeline: case management.
 
-    Case managers (advocates, clinicians) read with CASE_MANAGE; nurses with VIEW_CLINICAL.
-    Front desk holds neither and is refused (403).
+    (Nurses and others holding only clinical.view see the summary panel on the chart.)
     """
-    return Perm.CASE_MANAGE if has_perm_anywhere(user, Perm.CASE_MANAGE) else Perm.VIEW_CLINICAL
+    return Perm.CASE_MANAGE
 
 
 def _load(model, public_id, *related):

@@ -125,9 +125,12 @@ def test_needs_pages_refuse_roles_without_care_access(cast, client_for):
         assert client_for(user).get(url("needs", cast.patient)).status_code == 403
 
 
-def test_a_nurse_reads_needs_but_cannot_record_them(cast, client_for):
+def test_a_nurse_sees_the_needs_summary_on_the_chart_but_not_the_case_pages(cast, client_for):
+    assess(cast, housing="crisis")
     client = client_for(cast.bob)
-    assert client.get(url("needs", cast.patient)).status_code == 200
+    chart = client.get(reverse("people:chart", args=[cast.patient.public_id])).content.decode()
+    assert "Shelter and housing" in chart and url("needs", cast.patient) not in chart
+    assert client.get(url("needs", cast.patient)).status_code == 403
     assert client.post(url("needs", cast.patient), {"status_housing": "need"}).status_code == 403
 
 

@@ -71,3 +71,26 @@ def test_the_plan_is_a_valid_r4_careplan_with_goals_and_steps(cast):
 def test_an_empty_plan_is_valid_too(cast):
     plan = actions.start_plan(by=cast.ana, person=cast.patient)
     FhirCarePlan.model_validate(careplan_to_fhir(plan))
+
+
+def test_the_fhir_api_serves_goals_plans_and_concerns_to_the_care_team_only(cast, client_for):
+    from django.urls import reverse
+
+    plan, goal = plan_with_goal(cast)
+    assess(cast, housing="crisis", legal="stable")
+    alice = client_for(cast.alice)
+    # Condition is searched without `patient`: safehaven/fhir/search.py builds a bad lookup for
+    # nested person paths (assessment__person); reported to the FHIR capability.
+    for resource_type, params in (("Goal", {"patient": str(cast.patient.public_id)}),
+                                  ("CarePlan", {"patient": str(cast.patient.public_id)}),
+                                  ("Condition", {})):
+        response = alice.get(reverse("fhir:search", args=[resource_type]), params)
+        assert response.status_code == 200, resource_type
+        bundle = response.json()
+        assert len(bundle.get("entry", [])) == 1, resource_type
+    carol = client_for(cast.carol)
+    assert carol.get(reverse("fhir:read", args=["Goal", goal.public_id])).status_code == 404
+    assert alice.get(reverse("fhir:read", args=["CarePlan", plan.public_id])).status_code == 200
+    concern = HealthConcern.objects.get()
+    assert alice.get(reverse("fhir:read", args=["Condition", concern.public_id])).status_code == 200
+    assert carol.get(reverse("fhir:read", args=["Condition", concern.public_id])).status_code == 404

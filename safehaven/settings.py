@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "safehaven.accounts.middleware.SessionTimeoutMiddleware",
     "safehaven.accounts.middleware.RequireTwoFactorMiddleware",
+    "safehaven.accounts.middleware.KioskMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "safehaven.core.middleware.DatabaseUnavailableMiddleware",
 ]

@@ -27,3 +27,10 @@ class TokenForm(forms.Form):
         if not token.isdigit():
             raise forms.ValidationError(_("The code is six digits."))
         return token
+
+
+class UnlockForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"), max_length=200,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )

@@ -60,3 +60,33 @@ class RequireTwoFactorMiddleware:
                     return JsonResponse({"detail": "Two-factor sign-in is required."}, status=401)
                 return redirect(reverse("accounts:verify"))
         return self.get_response(request)
+
+
+KIOSK_KEY = "kiosk"
+
+
+def enter_kiosk(request, *, allowed: list[str], home: str, resume: str) -> None:
+    """Lock this session to the patient's own pages until a staff member unlocks it.
+
+    While a tablet is in the person's hands, only `allowed` path prefixes (their questions),
+    the neutral page and static files can be reached; anything else goes back to `home`.
+    Unlocking needs the staff member's password again and then returns to `resume`.
+    """
+    request.session[KIOSK_KEY] = {"allowed": allowed, "home": home, "resume": resume}
+
+
+class KioskMiddleware:
+    """Keep a session in self-administered (tablet) mode away from every staff page."""
+
+    ALWAYS = ("/static/", "/weather/", "/i18n/", "/accounts/unlock/", "/accounts/logout/", "/favicon.ico")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        kiosk = request.session.get(KIOSK_KEY) if hasattr(request, "session") else None
+        if kiosk and request.user.is_authenticated:
+            path = request.path
+            if not path.startswith(self.ALWAYS) and not any(path.startswith(p) for p in kiosk["allowed"]):
+                return redirect(kiosk["home"])
+        return self.get_response(request)

@@ -101,3 +101,6 @@ class LoginAttempt(models.Model):
 
     key = models.CharField(max_length=64, db_index=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"failed sign-in at {self.at:%Y-%m-%d %H:%M}"

@@ -8,4 +8,5 @@ urlpatterns = [
     path("two-factor/", views.verify_view, name="verify"),
     path("two-factor/setup/", views.enroll_view, name="enroll"),
     path("logout/", views.logout_view, name="logout"),
+    path("unlock/", views.unlock_view, name="unlock"),
 ]

@@ -21,7 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safehaven.access.gate import client_ip
 from safehaven.accounts import throttle
-from safehaven.accounts.forms import LoginForm, TokenForm
+from safehaven.accounts.forms import LoginForm, TokenForm, UnlockForm
 from safehaven.audit.actions import record
 
 GENERIC_FAILURE = gettext_lazy("That username and password do not match an account.")
@@ -142,3 +142,32 @@ def logout_view(request):
     logout(request)
     messages.info(request, _("You are signed out."))
     return redirect("accounts:login")
+
+
+@login_required
+def unlock_view(request):
+    """Take the tablet back from self-administered mode: the staff member signs in again."""
+    from safehaven.accounts.middleware import KIOSK_KEY
+
+    kiosk = request.session.get(KIOSK_KEY)
+    if not kiosk:
+        return redirect(reverse("people:worklist"))
+    form = UnlockForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        keys = throttle.keys_for(request.user.username, client_ip(request))
+        if throttle.is_locked(keys):
+            form.add_error(None, LOCKED)
+            status = 429
+        elif request.user.check_password(form.cleaned_data["password"]):
+            throttle.clear(keys)
+            request.session.pop(KIOSK_KEY, None)
+            request.session.cycle_key()
+            with transaction.atomic():
+                record(by=request.user, action="auth.unlock_tablet", ip=client_ip(request))
+            return redirect(kiosk["resume"])
+        else:
+            throttle.note_failure(keys)
+            form.add_error("password", _("That password is not right."))
+            status = 400
+    return render(request, "accounts/unlock.html", {"form": form}, status=status)

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -317,6 +318,15 @@ def tablet(request, public_id):
                     action="screening.tablet.view", related=("person", "person__site"))
     if session.status != "in-progress" or session.privacy_checked_at is None:
         raise Http404("No such record")
+    from safehaven.accounts.middleware import enter_kiosk
+
+    base = f"/screening/sessions/{session.public_id}/"
+    enter_kiosk(
+        request,
+        allowed=[base + "tablet/", base + "hand-back/"],
+        home=reverse("screening:tablet", args=[session.public_id]),
+        resume=reverse("screening:session", args=[session.public_id]),
+    )
     lang = session.person.preferred_language
     lang = lang if lang in {"en", "es", "fr"} else "en"
     with translation.override(lang):

@@ -1,6 +1,7 @@
 """Journeys a clinic depends on, in a real browser, with accessibility checks."""
 
 import pytest
+from django.core.management import call_command
 
 from safehaven.people.models import Person
 from safehaven.testing.factories import PASSWORD
@@ -51,3 +52,32 @@ def test_quick_exit_leaves_nothing_behind_the_back_button(page, cast):
     assert "Rosa" not in page.content()
     page.reload()
     assert "Rosa" not in page.content() and "/accounts/login/" in page.url
+
+
+def test_self_administered_screen_on_a_tablet_with_quick_exit(page, cast):
+    call_command("instruments", "import", "--shipped", verbosity=0)
+    sign_in(page, cast.alice, PASSWORD)
+    page.goto(page.base + f"/people/{cast.patient.public_id}/")
+    page.get_by_role("button", name="Offer the screen").click()
+    page.get_by_label("Yes").first.check()
+    page.locator("#step-privacy button[type=submit]").click()
+    page.get_by_label("I explained this to them").check()
+    page.locator("#step-confidentiality button[type=submit]").click()
+    page.locator("#step-education input[type=radio]").first.check()
+    page.locator("#step-education button[type=submit]").click()
+    page.get_by_role("link", name="Hand the tablet to them").click()
+    page.set_viewport_size({"width": 820, "height": 1180})
+    assert page.get_by_role("heading", name="Health and safety questions").is_visible()
+    content = page.content().lower()
+    assert "traffick" not in content and "My people" not in page.content()
+    assert serious_violations(page) == []
+    page.get_by_role("link", name="Questions 1").click()
+    page.get_by_label("Prefer not to say").first.check()
+    assert serious_violations(page) == []
+    # Someone walks in: quick exit, then the back button shows nothing of the visit.
+    page.get_by_role("link", name="Quick exit").click()
+    page.wait_for_url("**/weather/?exit=1")
+    page.go_back()
+    page.wait_for_load_state()
+    text = page.content()
+    assert "Health and safety questions" not in text and "Rosa" not in text

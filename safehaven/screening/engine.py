@@ -86,6 +86,8 @@ def parse_json(text: str | bytes, *, source: str = "file") -> dict:
         raise InstrumentError(
             [f"{source}: line {exc.lineno}, column {exc.colno}: {exc.msg}"]
         ) from None
+    except RecursionError:
+        raise InstrumentError([f"{source}: the JSON is nested too deeply to be a Questionnaire"]) from None
     if not isinstance(data, dict):
         raise InstrumentError([f"{source}: line 1: expected a JSON object"])
     return data

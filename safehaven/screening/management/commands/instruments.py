@@ -5,6 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from safehaven.screening import actions, engine
 
+MAX_BYTES = 2_000_000  # the same limit as the upload page; real Questionnaires are a few kB
+
 
 class Command(BaseCommand):
     help = (
@@ -24,6 +26,8 @@ class Command(BaseCommand):
 
     def _read(self, name: str) -> str:
         try:
+            if Path(name).stat().st_size > MAX_BYTES:
+                raise CommandError(f"{name}: larger than {MAX_BYTES // 1_000_000} MB; nothing was imported")
             return Path(name).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"{name}: cannot read: {exc}") from None

@@ -31,6 +31,8 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: no such file") from None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise CommandError(f"{path}: not readable JSON ({exc})") from None
+        except RecursionError:
+            raise CommandError(f"{path}: the JSON is nested too deeply to be a FHIR Task") from None
         resources = self._tasks(data)
         updates = []
         for number, resource in enumerate(resources, start=1):

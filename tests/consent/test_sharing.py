@@ -160,3 +160,29 @@ def test_the_disclosure_log_lists_who_sent_what_to_whom(cast, client_for):
                    decision=decision, channel="referral")
     page = client_for(cast.bob).get(reverse("consent:disclosures", args=[cast.patient.public_id])).content.decode()
     assert "Bay Shelter" in page and "identity_contact" in page and "ana" in page
+
+
+@pytest.mark.parametrize("name", ["person", "disclosures"])
+def test_consent_lists_run_a_fixed_number_of_queries(cast, client_for, name):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from safehaven.consent.decision import log_disclosure
+
+    client = client_for(cast.ana)
+    url = reverse(f"consent:{name}", args=[cast.patient.public_id])
+
+    def count(n):
+        for _i in range(n):
+            g = grant(cast)
+            decision = may_disclose(cast.patient, SHELTER, "referral", ["identity_contact"])
+            log_disclosure(by=cast.ana, person=cast.patient, recipient=SHELTER, purpose="referral",
+                           decision=decision, channel="referral")
+            g.revoked_at = timezone.now()
+            g.save()
+            grant(cast)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx)
+
+    assert count(1) == count(6)

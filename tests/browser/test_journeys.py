@@ -81,3 +81,46 @@ def test_self_administered_screen_on_a_tablet_with_quick_exit(page, cast):
     page.wait_for_load_state()
     text = page.content()
     assert "Health and safety questions" not in text and "Rosa" not in text
+
+
+def test_send_a_referral_and_the_partner_updates_it_through_the_link(page, browser, cast):
+    import datetime
+
+    from django.utils import timezone
+
+    from safehaven.consent.models import ConsentGrant
+    from safehaven.directory.demo import load_demo_directory
+    from safehaven.directory.models import Service
+    from safehaven.referrals.models import Referral
+
+    load_demo_directory()
+    service = Service.objects.select_related("organization").order_by("name").first()
+    ConsentGrant.objects.create(
+        person=cast.patient, recipient_kind="organization", recipient_ref=str(service.organization.public_id),
+        recipient_label=service.organization.name, recipient_category="housing", purposes=["referral"],
+        categories=["identity_contact"], method="written", informed=True, recorded_by=cast.ana,
+        expires_at=timezone.now() + datetime.timedelta(days=90),
+    )
+    sign_in(page, cast.ana, PASSWORD)
+    page.goto(page.base + f"/referrals/new/{cast.patient.public_id}/")
+    page.get_by_label("The need it meets").select_option(index=1)
+    page.get_by_label(service.name, exact=False).first.check()
+    page.get_by_role("checkbox", name="Identity and contact details").check()
+    assert serious_violations(page) == []
+    page.get_by_role("button", name="Save as draft").click()
+    page.get_by_role("button", name="Send to the partner").click()
+    page.get_by_role("button", name="Make a new link (earlier ones stop working)").click()
+    link = page.locator("#new-link").input_value()
+    assert "/partner/r/" in link
+    partner = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    phone = partner.new_page()
+    phone.goto(link if link.startswith("http") else page.base + link)
+    assert phone.get_by_role("heading", name="A referral to your service").is_visible()
+    assert "Rosalind" not in phone.content()
+    assert serious_violations(phone) == []
+    phone.get_by_label("New status").select_option("accepted")
+    phone.get_by_role("button", name="Send update").click()
+    phone.wait_for_load_state()
+    referral = Referral.objects.get(person=cast.patient)
+    assert referral.status == "accepted"
+    partner.close()

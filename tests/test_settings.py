@@ -19,7 +19,8 @@ SECRETS = {
 
 
 def run(code: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SAFEHAVEN_") and k != "DJANGO_SETTINGS_MODULE"}
+    clean = {k: v for k, v in os.environ.items()
+             if not k.startswith(("SAFEHAVEN_", "DJANGO_")) and k != "DATABASE_URL"}
     clean.update(env)
     clean["SAFEHAVEN_VAR_DIR"] = "/tmp/safehaven-settings-test"
     return subprocess.run(
@@ -86,7 +87,7 @@ def test_production_settings_pass_check_deploy_with_no_warnings():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
-        env={**{k: v for k, v in os.environ.items() if not k.startswith("SAFEHAVEN_")},
+        env={**{k: v for k, v in os.environ.items() if not k.startswith(("SAFEHAVEN_", "DJANGO_"))},
              "SAFEHAVEN_ENV": "production", "DJANGO_SETTINGS_MODULE": "safehaven.settings",
              "SAFEHAVEN_VAR_DIR": "/tmp/safehaven-settings-test", **SECRETS},
     )

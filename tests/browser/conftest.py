@@ -9,10 +9,6 @@ import shutil
 
 import pytest
 
-# Playwright's sync API runs an event loop in the test thread; Django's ORM calls made by the
-# test itself (reading TOTP devices, asserting rows) are still synchronous and safe here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -33,6 +29,14 @@ def browser():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         yield browser
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _orm_beside_playwright(monkeypatch):
+    # Playwright's sync API runs an event loop in the test thread; the test's own ORM calls
+    # (reading TOTP devices, asserting rows) are still synchronous and safe. Only for these
+    # tests, so subprocesses started by other tests never inherit it.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from safehaven.audit import chain
 from safehaven.audit.models import AuditEvent
+from safehaven.bench import fastinsert
 from safehaven.lib.progress import Progress
 
 GOALS = [
@@ -212,16 +213,16 @@ def _screening(people: list, ctx: Context) -> list[AuditEvent]:
             pending.append((session, Response(person=person, instrument=instrument, status="completed",
                                               outcome="completed", answers=answers, author=author,
                                               authored_at=at, positive=positive), scores))
-    Session.objects.bulk_create(sessions, batch_size=2000)
+    fastinsert.insert(Session, sessions)
     for session, response, _scores in pending:
         response.session = session
         responses.append(response)
-    Response.objects.bulk_create(responses, batch_size=2000)
+    fastinsert.insert(Response, responses)
     scored = [
         Scored(person=response.person, response=response, effective_at=response.authored_at, **score)
         for _session, response, scores in pending for score in scores
     ]
-    Scored.objects.bulk_create(scored, batch_size=2000)
+    fastinsert.insert(Scored, scored)
     ctx.add("screening sessions", len(sessions))
     ctx.add("screening responses", len(responses))
     ctx.add("scored results", len(scored))
@@ -249,8 +250,8 @@ def _careplans(people: list, ctx: Context) -> list[AuditEvent]:
         if ctx.domains:
             assessments.append(Assessment(person=person, assessed_by=by, assessed_at=at, created_at=at,
                                           summary=rng.choice(ASSESSMENT_SUMMARIES)))
-    Plan.objects.bulk_create(plans, batch_size=2000)
-    Assessment.objects.bulk_create(assessments, batch_size=2000)
+    fastinsert.insert(Plan, plans)
+    fastinsert.insert(Assessment, assessments)
     for plan in plans:
         for _ in range(rng.randint(1, 3)):
             goals.append(Goal(plan=plan, person=plan.person, description=rng.choice(GOALS),
@@ -264,8 +265,8 @@ def _careplans(people: list, ctx: Context) -> list[AuditEvent]:
             ratings.append(Rating(assessment=assessment, domain=domain,
                                   status=rng.choice(["crisis", "urgent", "need", "need", "stable", "stable"]),
                                   priority=rng.choice(["", "high", "medium", "low"])))
-    Goal.objects.bulk_create(goals, batch_size=2000)
-    Rating.objects.bulk_create(ratings, batch_size=2000)
+    fastinsert.insert(Goal, goals)
+    fastinsert.insert(Rating, ratings)
     ctx.add("care plans", len(plans))
     ctx.add("goals", len(goals))
     ctx.add("needs assessments", len(assessments))
@@ -302,7 +303,7 @@ def _referrals(people: list, ctx: Context) -> list[AuditEvent]:
                 status_changed_at=at + datetime.timedelta(days=len(path) - 1),
             ))
             paths.append(path)
-    Referral.objects.bulk_create(referrals, batch_size=2000)
+    fastinsert.insert(Referral, referrals)
     steps, events = [], []
     for referral, path in zip(referrals, paths, strict=True):
         previous = ""
@@ -314,7 +315,7 @@ def _referrals(people: list, ctx: Context) -> list[AuditEvent]:
         events.append(_event(referral.created_at, "referral.create", referral.person,
                              ctx.site_public[referral.site_id], "referral", str(referral.public_id),
                              actor=referral.created_by))
-    Event.objects.bulk_create(steps, batch_size=2000)
+    fastinsert.insert(Event, steps)
     ctx.add("referrals", len(referrals))
     ctx.add("referral events", len(steps))
     return events
@@ -344,7 +345,7 @@ def _followup(people: list, ctx: Context) -> list[AuditEvent]:
                 interpreter_language=person.preferred_language if person.interpreter_needed else "",
                 created_by=by,
             ))
-    CareEvent.objects.bulk_create(care_events, batch_size=2000)
+    fastinsert.insert(CareEvent, care_events)
     for event in care_events:
         for label, kind, days in DUE_LABELS[event.kind]:
             due_on = event.occurred_on + datetime.timedelta(days=days)
@@ -353,8 +354,8 @@ def _followup(people: list, ctx: Context) -> list[AuditEvent]:
                                kind=kind, due_on=due_on, overdue_on=due_on + datetime.timedelta(days=14),
                                status="completed" if done else "requested",
                                completed_on=due_on if done else None, completed_by=event.recorded_by if done else None))
-    DueItem.objects.bulk_create(due, batch_size=2000)
-    Appointment.objects.bulk_create(appointments, batch_size=2000)
+    fastinsert.insert(DueItem, due)
+    fastinsert.insert(Appointment, appointments)
     ctx.add("care events", len(care_events))
     ctx.add("due items", len(due))
     ctx.add("appointments", len(appointments))
@@ -384,7 +385,7 @@ def _consent(people: list, ctx: Context) -> list[AuditEvent]:
             categories=["identity_contact", "clinical_summary"], method="written", informed=True,
             recorded_by=by, starts_at=at, expires_at=at + datetime.timedelta(days=365), created_at=at,
         ))
-    Grant.objects.bulk_create(grants, batch_size=2000)
+    fastinsert.insert(Grant, grants)
     ctx.add("consents", len(grants))
     return [
         _event(g.created_at, "consent.grant", g.person, ctx.site_public[g.person.site_id], "consentgrant",

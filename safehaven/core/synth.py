@@ -16,6 +16,7 @@ from safehaven.accounts.models import Membership, Organisation, Site, User
 from safehaven.accounts.roles import ensure_default_roles
 from safehaven.audit import chain
 from safehaven.audit.models import AuditEvent
+from safehaven.bench import fastinsert
 from safehaven.lib.blind_index import fold, name_key
 from safehaven.lib.progress import Progress
 from safehaven.people.models import (
@@ -227,7 +228,7 @@ def _batch(size, result, rng, now, today, staff_by_site, clinicians_by_site, enc
                 legal_key=name_key(legal, marker), chosen_key=name_key(chosen, marker), created_at=created,
             )
         )
-    Person.objects.bulk_create(people, batch_size=1000)
+    fastinsert.insert(Person, people)
     for person in people:
         dnc = rng.random() < 0.3
         prefs.append(
@@ -261,15 +262,15 @@ def _batch(size, result, rng, now, today, staff_by_site, clinicians_by_site, enc
                        object_id=str(person.public_id), person_id=str(person.public_id),
                        site_id=str(person.site.public_id))
         )
-    ContactPreferences.objects.bulk_create(prefs, batch_size=1000)
-    CareTeamMember.objects.bulk_create(team, batch_size=2000)
-    Encounter.objects.bulk_create(encounters, batch_size=2000)
+    fastinsert.insert(ContactPreferences, prefs)
+    fastinsert.insert(CareTeamMember, team)
+    fastinsert.insert(Encounter, encounters)
     for enc in encounters:
         notes.append(
             Note(encounter=enc, person=enc.person, author=enc.clinician, kind="progress",
                  body=rng.choice(NOTE_LINES), created_at=enc.started_at + datetime.timedelta(minutes=30))
         )
-    Note.objects.bulk_create(notes, batch_size=2000)
+    fastinsert.insert(Note, notes)
     if more is not None:
         from safehaven.bench import synth_more
 

@@ -220,6 +220,20 @@ def record_required_report(
     return report
 
 
+@transaction.atomic
+def mark_report_told(*, by: Any, report: RequiredReport, how_told: str, ip: str = "") -> RequiredReport:
+    """Record that the person has been told about a required report, and how."""
+    if report.person_told_at is not None:
+        raise ConsentInputError([_("They were already told about this report.")])
+    if not how_told.strip():
+        raise ConsentInputError([_("Say how they were told about the report.")])
+    report.person_told_at = timezone.now()
+    report.how_told = how_told.strip()
+    report.save(update_fields=["person_told_at", "how_told"])
+    record(by=by, action="consent.required_report.told", obj=report, person=report.person, ip=ip)
+    return report
+
+
 # --- FHIR import -------------------------------------------------------------------------
 
 @transaction.atomic

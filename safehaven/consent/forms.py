@@ -147,6 +147,19 @@ class RequiredReportForm(forms.Form):
         return clean_text(self.cleaned_data["notes"])
 
 
+class ReportToldForm(forms.Form):
+    how_told = forms.CharField(
+        label=_("How and by whom they were told"), max_length=500,
+        error_messages={"required": _("Say how they were told about the report.")},
+    )
+
+    def clean_how_told(self):
+        value = clean_text(self.cleaned_data["how_told"])
+        if not value:
+            raise forms.ValidationError(_("Say how they were told about the report."))
+        return value
+
+
 class FhirImportForm(forms.Form):
     resource = forms.CharField(
         label=_("FHIR Consent or Bundle (JSON)"), max_length=200000,

@@ -15,6 +15,7 @@ urlpatterns = [
     path("people/<str:public_id>/summary.pdf", views.summary_pdf, name="summary_pdf"),
     path("people/<str:public_id>/fhir/", views.fhir_export, name="fhir_export"),
     path("people/<str:public_id>/fhir/import/", views.fhir_import, name="fhir_import"),
+    path("reports/<str:public_id>/told/", views.report_told, name="report_told"),
     path("grants/<str:public_id>/revoke/", views.revoke_grant, name="revoke"),
     path("grants/<str:public_id>/form.pdf", views.grant_pdf, name="grant_pdf"),
 ]

@@ -27,11 +27,12 @@ from safehaven.consent.forms import (
     LANGUAGE_CHOICES,
     FhirImportForm,
     GrantForm,
+    ReportToldForm,
     RequiredReportForm,
     RevokeForm,
     StepAnswerForm,
 )
-from safehaven.consent.models import ConsentGrant
+from safehaven.consent.models import ConsentGrant, RequiredReport
 from safehaven.consent.outbound import not_about_a_person, outbound
 from safehaven.consent.pdf import print_language, render_pdf
 from safehaven.consent.wording import category_labels, purpose_labels
@@ -193,6 +194,27 @@ def new_report(request, public_id):
         request, "consent/new_report.html", {"person": person, "form": form, "errors": errors},
         status=400 if request.method == "POST" else 200,
     )
+
+
+@login_required
+@require_POST
+def report_told(request, public_id):
+    """Record that the person has been told about a required report."""
+    require_perm(request.user, Perm.MANAGE_CONSENT)
+    report = RequiredReport.objects.filter(public_id=_parse_uuid(public_id)).select_related("person").first()
+    if report is None:
+        raise Http404("No such record")
+    report.person = _person(request, report.person.public_id, "consent.report.told", audit=False)
+    form = ReportToldForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ConsentInputError(_form_errors(form))
+        actions.mark_report_told(by=request.user, report=report, how_told=form.cleaned_data["how_told"],
+                                 ip=client_ip(request))
+        messages.success(request, _("Recorded that they were told."))
+    except ConsentInputError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("consent:person", public_id=report.person.public_id)
 
 
 # --- the disclosure log ------------------------------------------------------------------

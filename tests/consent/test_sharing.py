@@ -186,3 +186,25 @@ def test_consent_lists_run_a_fixed_number_of_queries(cast, client_for, name):
         return len(ctx)
 
     assert count(1) == count(6)
+
+
+def test_a_report_not_yet_told_can_be_marked_as_told_by_the_care_team(cast, client_for):
+    from safehaven.consent.actions import record_required_report
+
+    teen = make_person(cast.ana, cast.site_a, "Teo", age_band="12-17")
+    report = record_required_report(
+        by=cast.ana, person=teen, recipient_category="child_protection", agency="County CPS",
+        legal_basis="State law", categories=["identity_contact"], person_told=False,
+    )
+    page = client_for(cast.ana).get(reverse("consent:person", args=[teen.public_id])).content.decode()
+    assert "They have not been told yet." in page
+    url = reverse("consent:report_told", args=[report.public_id])
+    assert client_for(cast.carol).post(url, {"how_told": "x"}).status_code == 404
+    assert client_for(cast.fay).post(url, {"how_told": "x"}).status_code == 403
+    refused = client_for(cast.ana).post(url, {"how_told": "  "}, follow=True)
+    assert "Say how they were told about the report." in refused.content.decode()
+    report.refresh_from_db()
+    assert report.person_told_at is None
+    client_for(cast.ana).post(url, {"how_told": "Ana, in person"})
+    report.refresh_from_db()
+    assert report.person_told_at is not None and report.how_told == "Ana, in person"

@@ -208,3 +208,22 @@ def test_a_report_not_yet_told_can_be_marked_as_told_by_the_care_team(cast, clie
     client_for(cast.ana).post(url, {"how_told": "Ana, in person"})
     report.refresh_from_db()
     assert report.person_told_at is not None and report.how_told == "Ana, in person"
+
+
+def test_every_control_on_the_consent_pages_has_a_label(cast, client_for):
+    import re
+
+    from tests.consent.helpers import encounter
+
+    grant(cast)
+    enc = encounter(cast)
+    client = client_for(cast.alice)
+    urls = [reverse(f"consent:{n}", args=[cast.patient.public_id]) for n in ("person", "new_grant", "disclosures")]
+    urls += [reverse("consent:encounter_steps", args=[enc.public_id]), reverse("consent:expiring")]
+    for url in urls:
+        page = client.get(url).content.decode()
+        assert "data-quick-exit" in page
+        ids = set(re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', page))
+        hidden = {i for _t, i in re.findall(r'<input[^>]*type="(hidden|submit)"[^>]*id="([^"]+)"', page)}
+        labelled = set(re.findall(r'<label[^>]*for="([^"]+)"', page))
+        assert ids - hidden <= labelled, (url, ids - hidden - labelled)

@@ -149,22 +149,30 @@ def open_urgent_tasks(person: Person) -> list[CaseTask]:
 
 
 def panel(person: Person) -> dict:
-    """Return the chart panel: needs summary from the latest assessment, active goals, alerts."""
-    latest = latest_assessment(person)
-    pressing = []
-    if latest:
-        pressing = sorted(
-            (r for r in latest.ratings.all() if r.status in {"crisis", "urgent", "need"}),
-            key=lambda r: (NEED_STATUS_RANK[r.status], r.domain.order),
-        )
-    goals = list(
-        Goal.objects.filter(person=person, lifecycle_status__in=GOAL_OPEN_STATUSES)
-        .prefetch_related("domains")[:20]
+    """Return the chart panel: needs summary from the latest assessment, active goals, alerts.
+
+    Always exactly five queries, whether the person has no data or a lot (no prefetch that is
+    skipped when empty), so the chart's query count never depends on this record.
+    """
+    latest_qs = NeedsAssessment.objects.filter(person=person).order_by("-assessed_at", "-id")
+    latest = latest_qs.first()
+    ratings = list(
+        NeedRating.objects.filter(
+            assessment_id=Subquery(latest_qs.values("id")[:1]), status__in=["crisis", "urgent", "need"]
+        ).select_related("domain")
     )
-    return {
-        "latest": latest, "pressing": pressing, "goals": goals,
-        "urgent": open_urgent_tasks(person),
-    }
+    pressing = sorted(ratings, key=lambda r: (NEED_STATUS_RANK[r.status], r.domain.order))
+    open_goals = Goal.objects.filter(person=person, lifecycle_status__in=GOAL_OPEN_STATUSES)
+    goals = list(open_goals.order_by("created_at", "id")[:20])
+    links = Goal.domains.through.objects.filter(
+        goal__person=person, goal__lifecycle_status__in=GOAL_OPEN_STATUSES
+    ).select_related("needdomain")
+    by_goal: dict[int, list] = {}
+    for link in links:
+        by_goal.setdefault(link.goal_id, []).append(link.needdomain)
+    for goal in goals:
+        goal.panel_domains = by_goal.get(goal.pk, [])
+    return {"latest": latest, "pressing": pressing, "goals": goals, "urgent": open_urgent_tasks(person)}
 
 
 # --- caseload -------------------------------------------------------------------------

@@ -75,3 +75,17 @@ def test_the_panel_and_plan_run_a_fixed_number_of_queries(cast, client_for):
         client.get(url("plan", cast.patient))
     assert len(large_chart) == len(small_chart)
     assert len(large_plan) == len(small_plan)
+
+
+def test_the_panel_runs_the_same_queries_with_no_data_and_with_data(cast):
+    from safehaven.careplans.queries import panel
+
+    with CaptureQueriesContext(connection) as empty:
+        panel(cast.patient)
+    assess(cast, housing="crisis")
+    plan_with_goal(cast)
+    with CaptureQueriesContext(connection) as full:
+        data = panel(cast.patient)
+    assert len(empty) == len(full) == 5
+    assert [r.domain.code for r in data["pressing"]] == ["housing"]
+    assert [d.code for d in data["goals"][0].panel_domains] == ["communication"]

@@ -8,7 +8,6 @@ import uuid
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.utils.dateparse import parse_datetime
-from django.views.decorators.http import require_GET
 
 from safehaven.directory import hsds_export as hx
 from safehaven.directory.models import (
@@ -17,6 +16,7 @@ from safehaven.directory.models import (
     Taxonomy,
     TaxonomyTerm,
 )
+from safehaven.directory.openapi import PARAM_SCHEMAS
 
 MAX_PER_PAGE = 100
 
@@ -29,7 +29,12 @@ def hsds_view(func):
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
             return JsonResponse({"detail": "Authentication is required."}, status=401)
+        if request.method not in ("GET", "HEAD"):
+            response = JsonResponse({"detail": "This API is read-only."}, status=405)
+            response["Allow"] = "GET, HEAD"
+            return response
         try:
+            _check_query(request)
             return func(request, *args, **kwargs)
         except PermissionDenied as exc:
             return JsonResponse({"detail": str(exc) or "Not allowed."}, status=403)
@@ -40,12 +45,32 @@ def hsds_view(func):
 
     wrapper.__name__ = func.__name__
     wrapper.__doc__ = func.__doc__
-    return require_GET(wrapper)
+    return wrapper
+
+
+def _check_query(request) -> None:
+    """Refuse query parameters that break their OpenAPI description, with a sentence."""
+    for name, schema in PARAM_SCHEMAS.items():
+        values = request.GET.getlist(name)
+        if not values:
+            continue
+        if len(values) > 1:
+            raise BadRequest(f"{name} may be given once.")
+        value = values[0]
+        kind = schema.get("type")
+        if kind == "boolean" and value not in ("true", "false"):
+            raise BadRequest(f"{name} must be true or false.")
+        if schema.get("format") == "uuid":
+            _uuid(value, name)
+        if "maxLength" in schema and len(value) > schema["maxLength"]:
+            raise BadRequest(f"{name} must be at most {schema['maxLength']} characters.")
+        if "enum" in schema and value not in schema["enum"]:
+            raise BadRequest(f"{name} must be one of: {', '.join(schema['enum'])}.")
 
 
 def _int(request, name: str, default: int, maximum: int) -> int:
     raw = request.GET.get(name)
-    if raw in (None, ""):
+    if raw is None:
         return default
     try:
         value = int(raw)
@@ -94,8 +119,11 @@ def _service_filters(request, qs, prefix=""):
         qs = qs.filter(**{f"{prefix}attributes__taxonomy_term__taxonomy__public_id": _uuid(request.GET["taxonomy_id"], "taxonomy_id")})
     if request.GET.get("organization_id"):
         qs = qs.filter(**{f"{prefix}organization__public_id": _uuid(request.GET["organization_id"], "organization_id")})
-    if request.GET.get("modified_after"):
-        when = parse_datetime(request.GET["modified_after"])
+    if "modified_after" in request.GET:
+        try:
+            when = parse_datetime(request.GET["modified_after"].strip().upper())
+        except (ValueError, OverflowError):
+            when = None
         if when is None:
             raise BadRequest("modified_after must be a date and time (ISO 8601).")
         qs = qs.filter(**{f"{prefix}last_modified__gte": when})

@@ -5,8 +5,25 @@ _OBJ = {"$ref": "#/components/schemas/HSDSRecord"}
 _ERR = {"$ref": "#/components/schemas/Error"}
 
 
+PARAM_SCHEMAS = {
+    "search": {"type": "string", "maxLength": 100},
+    "page": {"type": "integer", "minimum": 1, "maximum": 100000},
+    "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+    "format": {"type": "string", "enum": ["json"]},
+    "taxonomy_term_id": {"type": "string", "format": "uuid"},
+    "taxonomy_id": {"type": "string", "format": "uuid"},
+    "organization_id": {"type": "string", "format": "uuid"},
+    "parent_id": {"type": "string", "format": "uuid"},
+    "modified_after": {"type": "string", "format": "date-time"},
+    "minimal": {"type": "boolean"}, "full": {"type": "boolean"},
+    "full_service": {"type": "boolean"}, "top_only": {"type": "boolean"},
+    "postcode": {"type": "string", "maxLength": 40},
+}
+
+
 def _q(name, typ="string"):
-    return {"name": name, "in": "query", "required": False, "schema": {"type": typ}}
+    schema = PARAM_SCHEMAS.get(name, {"type": typ})
+    return {"name": name, "in": "query", "required": False, "schema": schema}
 
 
 def _errors(*codes):

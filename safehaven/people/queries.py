@@ -9,6 +9,7 @@ from safehaven.accounts.permissions import Perm
 from safehaven.people.models import CareTeamMember, Encounter, Note, Person
 
 WORKLIST_PAGE = 50
+MAX_PAGE = 10_000  # far beyond any caseload; larger numbers overflow the database's OFFSET
 
 
 def worklist(user: Any, *, query: str = "", page: int = 1) -> tuple[list[Person], bool]:
@@ -23,9 +24,11 @@ def worklist(user: Any, *, query: str = "", page: int = 1) -> tuple[list[Person]
         .order_by("chosen_name_folded", "pk")
     )
     folded = fold(query)
+    if query.strip() and not folded:
+        return [], False  # only punctuation ("%", "'"): folded names never hold it, so nobody matches
     if folded:
         people = people.filter(chosen_name_folded__contains=folded)
-    start = (max(page, 1) - 1) * WORKLIST_PAGE
+    start = (min(max(page, 1), MAX_PAGE) - 1) * WORKLIST_PAGE
     rows = list(people[start : start + WORKLIST_PAGE + 1])
     return rows[:WORKLIST_PAGE], len(rows) > WORKLIST_PAGE
 

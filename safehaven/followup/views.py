@@ -41,7 +41,7 @@ from safehaven.followup.protocols import ensure_default_protocols
 
 def _page(value) -> int:
     try:
-        return max(int(value), 1)
+        return min(max(int(value), 1), 10_000)  # a larger page overflows the database's OFFSET
     except (TypeError, ValueError):
         return 1
 

@@ -73,8 +73,10 @@ BAD_DATETIMES = [
 ]
 
 # Query-string attacks (anything a search box or parameter may receive).
-QUERY = [v for _, v in SCRIPT + SQL] + ["\x00", "\ud800".encode("utf-8", "surrogatepass").decode("latin-1"), RLO, "A" * 5000]
-PAGES = ["0", "-1", "abc", "1e3", "99999999999999999999999", "1 OR 1=1", "%00", "1.5"]
+QUERY = [SCRIPT[0][1], SCRIPT[1][1]] + [v for _, v in SQL[:5]] + [
+    "\x00", "\ud800".encode("utf-8", "surrogatepass").decode("latin-1"), RLO, "A" * 5000,
+]
+PAGES = ["0", "-1", "1e3", "99999999999999999999999", "1 OR 1=1", "\x00", "1.5"]
 
 
 def is_formula(text: str) -> bool:

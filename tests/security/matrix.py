@@ -271,6 +271,27 @@ def _consent_grant(cast, person):
     return {"public_id": grant.public_id}
 
 
+def _required_report(cast, person):
+    """A report the law required (for a minor: the person is made 16 while it is recorded)."""
+    from safehaven.consent import actions
+    from safehaven.people.models import Person
+
+    born, band = person.date_of_birth, person.age_band
+    minor_birth = timezone.localdate().replace(year=timezone.localdate().year - 16, day=1)
+    Person.objects.filter(pk=person.pk).update(date_of_birth=minor_birth)
+    person.refresh_from_db()
+    try:
+        report = actions.record_required_report(
+            by=author(cast, person), person=person, recipient_category="child_protection",
+            agency="Child protection line", legal_basis="State reporting law", categories=["identity_contact"],
+            person_told=False,
+        )
+    finally:
+        Person.objects.filter(pk=person.pk).update(date_of_birth=born, age_band=band)
+        person.refresh_from_db()
+    return {"public_id": report.public_id}
+
+
 def _goal(cast, person):
     from safehaven.careplans import actions
 
@@ -341,6 +362,7 @@ OBJECTS: dict[str, Callable] = {
     "referral_link": _referral_link,
     "completion": _completion,
     "consent_grant": _consent_grant,
+    "required_report": _required_report,
     "goal": _goal_id,
     "plan_step": _plan_step,
     "conference": _conference,
@@ -466,6 +488,7 @@ ROUTES: dict[str, Route] = {
     "consent:summary_pdf": Route(Perm.MANAGE_CONSENT, obj="person"),
     "consent:fhir_export": Route(Perm.MANAGE_CONSENT, obj="person"),
     "consent:fhir_import": Route(Perm.MANAGE_CONSENT, obj="person", method="POST"),
+    "consent:report_told": Route(Perm.MANAGE_CONSENT, obj="required_report", method="POST"),
     "consent:revoke": Route(Perm.MANAGE_CONSENT, obj="consent_grant", method="POST"),
     "consent:grant_pdf": Route(Perm.MANAGE_CONSENT, obj="consent_grant"),
     # care plans

@@ -1,18 +1,26 @@
 """How other capabilities add measures to the evaluation without this app knowing their models.
 
-A capability registers, from its `apps.py` `ready()`:
+A provider is registered with `register_provider(Provider(...))`, from the capability's
+`apps.py` `ready()` or from `safehaven/evaluation/measures/<app>.py` (which this app
+registers itself, importing the capability lazily). A provider gives one or more of:
 
-    from safehaven.evaluation.providers import Provider, register_provider
-    register_provider(Provider(
-        key="screening", title=_("Screening"),
-        rows=[("offered", _("Offered a screen")), ("completed", _("Completed")), ...],
-        groups=[(["completed", "declined"], "offered")],   # parts add up to a total
-        events=my_events,   # (site_ids, start, end) -> iterable of (row, person pk, site pk, datetime)
-    ))
+- `events(site_ids=, start=, end=)` -> iterable of (row, person pk, site pk, datetime):
+  a person counts in a row at a time and site; the evaluation counts distinct people
+  per site and quarter and protects the result with the rest of the cube. `groups`
+  says which rows add up to a total (`[(["done", "late"], "due")]`), so that a small
+  part can never be found by subtraction. A row listed in `hidden_rows` is never shown
+  (e.g. "late" when only "on time" and "due" are published).
+- `values(site_ids=, start=, end=)` -> iterable of (row, person pk, site pk, datetime, number)
+  for the statistics in `stat_rows` [(row, label, "median" | "mean")]: the statistic of a
+  site and quarter is computed from the numbers of that cell, shown with its own n (the
+  people it comes from), and hidden when fewer than 11 people are behind it or when its
+  n is suppressed to protect another cell.
+- `ratio_rows` [(row, label, numerator row, denominator row)]: a percentage computed from two
+  count rows, shown only when both counts are shown (it adds nothing they do not reveal).
+- `snapshot(site_ids=)` -> {(row, site pk or ALL): count}: a figure about today rather than
+  a period (training completion); shown in a "today" column, protected the same way.
 
-Each event says that a person counts in a row at a time and site; the evaluation counts
-distinct people per site and quarter and protects the result with the rest of the cube.
-Measures that are not registered yet are listed on the page as waiting.
+Measures that are not registered are listed on the page as waiting.
 """
 
 from collections.abc import Callable, Iterable
@@ -20,15 +28,31 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
+STATISTICS = ("median", "mean")
+
 
 @dataclass
 class Provider:
     key: str
     title: object
-    rows: list[tuple[str, object]]
+    rows: list[tuple[str, object]] = field(default_factory=list)
     events: Callable[..., Iterable[tuple]] | None = None
     groups: list[tuple[list[str], str]] = field(default_factory=list)
     waiting: object = ""
+    hidden_rows: tuple[str, ...] = ()
+    stat_rows: list[tuple[str, object, str]] = field(default_factory=list)
+    values: Callable[..., Iterable[tuple]] | None = None
+    ratio_rows: list[tuple[str, object, str, str]] = field(default_factory=list)
+    snapshot: Callable[..., dict] | None = None
+
+    def __post_init__(self):
+        for _row, _label, statistic in self.stat_rows:
+            if statistic not in STATISTICS:
+                raise ValueError(f"unknown statistic {statistic!r}: use one of {STATISTICS}")
+
+    @property
+    def available(self) -> bool:
+        return self.events is not None or self.values is not None or self.snapshot is not None
 
     def figures(self, *, site_ids, start, end):
         if self.events is None:

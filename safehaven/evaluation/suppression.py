@@ -37,16 +37,38 @@ def protect(
         leak = _first_leak(cells, groups, hidden, suppressed, sensitive, by_cell)
         if leak is None:
             return suppressed
-        group = groups[leak]
-        candidates = [key for key in group if key not in hidden and key not in suppressed]
+        index, derived_by = leak
+        candidates = _candidates(index, groups, cells, hidden, suppressed, derived_by)
         if not candidates:  # cannot happen for a group that leaked, but never loop forever
             return suppressed | {key for key in cells if key not in hidden}
         suppressed.add(min(candidates, key=lambda key: (cells.get(key, 0) == 0, cells.get(key, 0), str(key))))
 
 
-def _first_leak(cells, groups, hidden, suppressed, sensitive, by_cell) -> int | None:
-    """Return the index of a relation through which a sensitive cell can be derived."""
+def _candidates(index, groups, cells, hidden, suppressed, derived_by) -> list:
+    """Return the shown cells whose suppression breaks the leak through relation `index`.
+
+    These are the shown cells of the relation; when every other cell of it is already
+    suppressed but was worked out through other relations, the shown cells of those.
+    """
+    seen, queue = set(), [index]
+    out: list = []
+    while queue and not out:
+        current = queue.pop(0)
+        if current in seen:
+            continue
+        seen.add(current)
+        out = [key for key in groups[current] if key not in hidden and key not in suppressed]
+        for key in groups[current]:
+            if key in derived_by and derived_by[key] != current:
+                queue.append(derived_by[key])
+    return out
+
+
+def _first_leak(cells, groups, hidden, suppressed, sensitive, by_cell):
+    """Return (index of a relation through which a sensitive cell can be derived, how each
+    derived cell was found), or None."""
     known = {key for key in cells if key not in hidden and key not in suppressed}
+    derived_by: dict = {}
     queue = list(range(len(groups)))
     while queue:
         index = queue.pop()
@@ -55,7 +77,8 @@ def _first_leak(cells, groups, hidden, suppressed, sensitive, by_cell) -> int | 
             continue
         derived = unknown[0]
         if derived in sensitive:
-            return index
+            return index, derived_by
         known.add(derived)
+        derived_by[derived] = index
         queue.extend(by_cell.get(derived, []))
     return None

@@ -17,6 +17,7 @@ from safehaven.evaluation.forms import FilterForm, ResearchForm
 from safehaven.evaluation.measures import (
     ALL,
     MEASURE_TITLES,
+    NOW,
     PERIOD_LABELS,
     PERIODS,
     available_years,
@@ -28,10 +29,11 @@ FORMATS = {"html", "csv", "xlsx", "pdf"}
 
 def _tables(cube, site_key, periods):
     tables = []
-    header = [_("Measure")] + [str(PERIOD_LABELS[p]) for p in periods]
     for measure in cube.measures():
+        columns = [NOW] if cube.periods_of(measure) == (NOW,) else periods
+        header = [_("Measure")] + [str(PERIOD_LABELS[p]) for p in columns]
         rows = [
-            {"label": str(row.label), "values": [cube.shown(row.key, site_key, p) for p in periods]}
+            {"label": str(row.label), "values": [cube.shown(row.key, site_key, p) for p in columns]}
             for row in cube.rows if row.measure == measure and not row.hidden
         ]
         tables.append({"title": str(MEASURE_TITLES.get(measure, measure)), "header": header, "rows": rows})

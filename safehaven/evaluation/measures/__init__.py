@@ -1,0 +1,264 @@
+"""The evaluation cube: measures x sites x quarters of one year, suppressed as a whole.
+
+Figures are counts of distinct people. The whole cube for the sites the evaluator may
+see is computed and protected at once; the page's filters only choose a slice of it.
+Other capabilities add measures through `providers.register_provider`.
+"""
+
+import datetime
+import statistics
+from dataclasses import dataclass, field
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import Max, Min
+from django.db.models.functions import ExtractMonth, ExtractYear
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from safehaven.accounts.models import Site
+from safehaven.evaluation import providers
+from safehaven.evaluation.suppression import K, protect
+from safehaven.people.models import Encounter
+
+PERIODS = ["Q1", "Q2", "Q3", "Q4", "Y"]
+NOW = "now"  # the one column of figures about today (snapshots)
+PERIOD_LABELS = {"Q1": _("Jan–Mar"), "Q2": _("Apr–Jun"), "Q3": _("Jul–Sep"), "Q4": _("Oct–Dec"), "Y": _("Whole year"),
+                 NOW: _("Today")}
+ALL = "all"
+RETENTION_MONTHS = (2, 6, 12)
+
+
+@dataclass
+class Row:
+    key: str
+    label: object
+    measure: str
+    hidden: bool = False
+    periods: tuple = tuple(PERIODS)
+    # A statistic row (median/mean) names the row counting the people behind it.
+    statistic: str = ""
+    n_row: str = ""
+    # A percentage row names its numerator and denominator rows.
+    ratio: tuple = ()
+
+
+@dataclass
+class Cube:
+    year: int
+    sites: list[Site]
+    rows: list[Row]
+    values: dict = field(default_factory=dict)  # (row, site key, period) -> int (counts of people)
+    stats: dict = field(default_factory=dict)  # (statistic row, site key, period) -> float
+    suppressed: set = field(default_factory=set)
+    unavailable: list = field(default_factory=list)  # (title, why)
+    k: int = K
+
+    def shown(self, row: str, site, period: str):
+        """Return the figure to show, None when it is suppressed, "" for a statistic without data.
+
+        A statistic is shown only when the count of people behind it is shown and at least k.
+        """
+        spec = self._rows().get(row)
+        if spec is not None and spec.ratio:
+            numerator, denominator = (self.shown(part, site, period) for part in spec.ratio)
+            if numerator is None or denominator is None:
+                return None
+            return round(100 * numerator / denominator) if denominator else ""
+        if spec is not None and spec.statistic:
+            n_key = (spec.n_row, site, period)
+            n = self.values.get(n_key, 0)
+            if n == 0:
+                return ""
+            if n_key in self.suppressed or n < self.k:
+                return None
+            return self.stats.get((row, site, period), "")
+        key = (row, site, period)
+        if key in self.suppressed:
+            return None
+        return self.values.get(key, 0)
+
+    def _rows(self) -> dict:
+        if getattr(self, "_by_key", None) is None or len(self._by_key) != len(self.rows):
+            self._by_key = {r.key: r for r in self.rows}
+        return self._by_key
+
+    def measures(self) -> list[str]:
+        return list(dict.fromkeys(r.measure for r in self.rows))
+
+    def periods_of(self, measure: str) -> tuple:
+        return next(r.periods for r in self.rows if r.measure == measure)
+
+
+MEASURE_TITLES = {
+    "served": _("People served"),
+    "retention": _("Still coming back (retention)"),
+}
+
+
+def _quarter(month: int) -> str:
+    return f"Q{(month - 1) // 3 + 1}"
+
+
+def _bounds(year: int):
+    tz = timezone.get_current_timezone()
+    return (timezone.make_aware(datetime.datetime(year, 1, 1), tz),
+            timezone.make_aware(datetime.datetime(year + 1, 1, 1), tz))
+
+
+def _people_served(year, site_ids, today):
+    """Return {row: {(site, period): set(person)}} for served/new/returning and retention."""
+    start, end = _bounds(year)
+    in_year = Encounter.objects.filter(site_id__in=site_ids, started_at__gte=start, started_at__lt=end)
+    visits = (
+        in_year.annotate(m=ExtractMonth("started_at"), y=ExtractYear("started_at"))
+        .values_list("person_id", "site_id", "y", "m").distinct()
+    )
+    span = (
+        Encounter.objects.filter(person_id__in=in_year.values("person_id"))
+        .values("person_id").annotate(first=Min("started_at"), last=Max("started_at"))
+        .values_list("person_id", "first", "last")
+    )
+    first_last = {pid: (first, last) for pid, first, last in span}
+    sets: dict[str, dict] = {}
+
+    def add(row, site, period, pid):
+        sets.setdefault(row, {}).setdefault((site, period), set()).add(pid)
+
+    for pid, site_id, y, month in visits:
+        if y != year:
+            continue
+        quarter = _quarter(month)
+        first, last = first_last[pid]
+        local_first = timezone.localtime(first)
+        is_new_in = {"Y": local_first.year == year, quarter: local_first.year == year and _quarter(local_first.month) == quarter}
+        for site in (site_id, ALL):
+            for period in (quarter, "Y"):
+                add("served", site, period, pid)
+                add("new" if is_new_in[period] else "returning", site, period, pid)
+                if is_new_in[period]:
+                    for months in RETENTION_MONTHS:
+                        if (first + relativedelta(months=months)).date() <= today:
+                            add(f"eligible_{months}", site, period, pid)
+                            retained = last >= first + relativedelta(months=months)
+                            add(f"{'retained' if retained else 'lost'}_{months}", site, period, pid)
+    return sets
+
+
+def build_cube(year: int, sites: list[Site], *, k: int = K) -> Cube:
+    """Compute and protect the whole cube for a year and the given sites."""
+    site_ids = [s.pk for s in sites]
+    today = timezone.localdate()
+    rows = [
+        Row("served", _("People seen"), "served"),
+        Row("new", _("First visit ever"), "served"),
+        Row("returning", _("Returning"), "served"),
+    ]
+    groups_within: list[tuple[list[str], str]] = [(["new", "returning"], "served")]
+    for months in RETENTION_MONTHS:
+        rows += [
+            Row(f"eligible_{months}", _("New people who started at least %(n)d months ago") % {"n": months}, "retention"),
+            Row(f"retained_{months}", _("… came back %(n)d months or more after their first visit") % {"n": months}, "retention"),
+            Row(f"lost_{months}", "", "retention", hidden=True),
+        ]
+        groups_within.append(([f"retained_{months}", f"lost_{months}"], f"eligible_{months}"))
+    sets = _people_served(year, site_ids, today)
+    counts = {row: {cell: len(people) for cell, people in by_cell.items()} for row, by_cell in sets.items()}
+
+    cube_unavailable = []
+    stat_values: dict[tuple, list] = {}
+    snapshots: dict[tuple, int] = {}
+    hidden_rows = {r.key for r in rows if r.hidden}
+    start, end = _bounds(year)
+    for provider in providers.all_providers():
+        if not provider.available:
+            cube_unavailable.append((provider.title, provider.waiting))
+            continue
+        MEASURE_TITLES.setdefault(provider.key, provider.title)
+        prefix = f"{provider.key}."
+        if provider.snapshot is not None:
+            for row_key, label in provider.rows:
+                rows.append(Row(prefix + row_key, label, provider.key, hidden=row_key in provider.hidden_rows,
+                                periods=(NOW,)))
+            for (row_key, site), count in provider.snapshot(site_ids=site_ids).items():
+                if site == ALL or site in site_ids:
+                    snapshots[(prefix + row_key, site, NOW)] = int(count)
+        else:
+            for row_key, label in provider.rows:
+                rows.append(Row(prefix + row_key, label, provider.key, hidden=row_key in provider.hidden_rows))
+        for row_key, label, numerator, denominator in provider.ratio_rows:
+            after = next(i for i, r in enumerate(rows) if r.key == prefix + numerator)
+            rows.insert(after + 1, Row(prefix + row_key, label, provider.key, periods=rows[after].periods,
+                                       ratio=(prefix + numerator, prefix + denominator)))
+        for parts, total in provider.groups:
+            groups_within.append(([prefix + p for p in parts], prefix + total))
+        for row_key, label, statistic in provider.stat_rows:
+            rows.append(Row(prefix + row_key, label, provider.key, statistic=statistic, n_row=f"{prefix}{row_key}.n"))
+            rows.append(Row(f"{prefix}{row_key}.n", _("… number of people behind that figure"), provider.key))
+        if provider.events is not None:
+            for row_key, pid, site_id, when in provider.events(site_ids=site_ids, start=start, end=end):
+                for cell in _cells(when, site_id, year, site_ids):
+                    sets.setdefault(prefix + row_key, {}).setdefault(cell, set()).add(pid)
+        if provider.values is not None:
+            for row_key, pid, site_id, when, number in provider.values(site_ids=site_ids, start=start, end=end):
+                for cell in _cells(when, site_id, year, site_ids):
+                    sets.setdefault(f"{prefix}{row_key}.n", {}).setdefault(cell, set()).add(pid)
+                    stat_values.setdefault((prefix + row_key, *cell), []).append(float(number))
+    hidden_rows |= {r.key for r in rows if r.hidden}
+    counts = {row: {cell: len(people) for cell, people in by_cell.items()} for row, by_cell in sets.items()}
+
+    site_keys = [s.pk for s in sites] + [ALL]
+    cube = Cube(year=year, sites=sites, rows=rows, unavailable=cube_unavailable, k=k)
+    count_rows = [r for r in rows if not r.statistic and not r.ratio]
+    periods_of = {r.key: r.periods for r in rows}
+    for row in count_rows:
+        for site in site_keys:
+            for period in row.periods:
+                key = (row.key, site, period)
+                cube.values[key] = snapshots.get(key, counts.get(row.key, {}).get((site, period), 0))
+    for row in rows:
+        if row.statistic:
+            for site in site_keys:
+                for period in row.periods:
+                    numbers = stat_values.get((row.key, site, period))
+                    if numbers:
+                        cube.stats[(row.key, site, period)] = _statistic(row.statistic, numbers)
+    groups = []
+    for parts, total in groups_within:
+        for site in site_keys:
+            for period in periods_of.get(total, PERIODS):
+                groups.append([(p, site, period) for p in parts] + [(total, site, period)])
+    for row in count_rows:
+        for period in row.periods:
+            groups.append([(row.key, s, period) for s in site_keys])
+        if len(row.periods) > 1:
+            for site in site_keys:
+                groups.append([(row.key, site, p) for p in row.periods])
+    hidden = {(key, s, p) for key in hidden_rows for s in site_keys for p in periods_of[key]}
+    cube.suppressed = protect(cube.values, groups, hidden=hidden, k=k)
+    return cube
+
+
+def _cells(when, site_id, year, site_ids):
+    """Return the (site, period) cells an event at this time and site counts in."""
+    if when is None or site_id not in site_ids:
+        return ()
+    if isinstance(when, datetime.datetime):
+        local = timezone.localtime(when) if timezone.is_aware(when) else when
+    else:
+        local = when
+    if local.year != year:
+        return ()
+    quarter = _quarter(local.month)
+    return ((site_id, quarter), (site_id, "Y"), (ALL, quarter), (ALL, "Y"))
+
+
+def _statistic(kind: str, numbers: list[float]) -> float:
+    value = statistics.median(numbers) if kind == "median" else statistics.fmean(numbers)
+    return round(value, 1)
+
+
+def available_years() -> list[int]:
+    this_year = timezone.localdate().year
+    first = Encounter.objects.aggregate(first=Min("started_at"))["first"]
+    start = min(timezone.localtime(first).year if first else this_year, this_year - 4)
+    return list(range(this_year, max(start, this_year - 15) - 1, -1))

@@ -13,10 +13,17 @@ from safehaven.people.models import (
     Note,
 )
 
+# Bidirectional embedding, override and isolate controls: they can reverse how the text after
+# them is shown ("Trojan Source"). Right-to-left scripts display correctly without them.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
 
 def clean_text(value: str) -> str:
-    """Strip control characters (except new lines and tabs) from free text."""
-    return "".join(c for c in value if c in "\n\t" or (ord(c) >= 32 and ord(c) != 127)).strip()
+    """Strip control characters (except new lines and tabs) and bidi overrides from free text."""
+    return "".join(
+        c for c in value
+        if c in "\n\t" or (ord(c) >= 32 and not 127 <= ord(c) < 160 and c not in BIDI_CONTROLS)
+    ).strip()
 
 
 class RegisterPersonForm(forms.Form):

@@ -12,7 +12,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from safehaven.access.gate import sites_with
@@ -103,14 +103,14 @@ def _filtered(
         qs = qs.filter(status="active")
     if domain:
         qs = qs.filter(
-            pk__in=ServiceNeedDomain.objects.filter(domain=domain).values("service_id")
+            Exists(ServiceNeedDomain.objects.filter(domain=domain, service=OuterRef("pk")))
         )
     if text:
         folded = text.casefold()
         qs = qs.filter(Q(name_folded__contains=folded) | Q(description__icontains=text))
     if language:
         qs = qs.filter(
-            pk__in=ServiceLanguage.objects.filter(code=language.lower()).values("service_id")
+            Exists(ServiceLanguage.objects.filter(code=language.lower(), service=OuterRef("pk")))
         )
     if age is not None:
         qs = qs.filter(Q(minimum_age__isnull=True) | Q(minimum_age__lte=age))
@@ -128,8 +128,9 @@ def _filtered(
     if open_now:
         at = at or timezone.now()
         zones = list(OpeningSlot.objects.values_list("time_zone", flat=True).distinct().order_by())
+        # Correlated on the service: a handful of slot rows per service, found by index.
         qs = qs.filter(
-            pk__in=OpeningSlot.objects.filter(open_now_q(at, zones)).values("service_id")
+            Exists(OpeningSlot.objects.filter(open_now_q(at, zones), service=OuterRef("pk")))
         )
     return qs
 

@@ -1,13 +1,17 @@
 """Every route × every role × every relationship gives the expected answer (see matrix.py)."""
 
+import datetime
+
 import pytest
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from safehaven.access.gate import sites_with
 from safehaven.accounts.middleware import KIOSK_KEY
 from safehaven.people.models import CareTeamMember
 from safehaven.testing.factories import login
+from tests.security import matrix
 from tests.security.matrix import OBJECTS, PUBLIC, ROUTES, SIGNED_IN, TOKEN, partner_user
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +152,86 @@ def test_route_answers_as_the_matrix_says_for_every_role_and_relationship(cast, 
                 failures.append(f"{username} on {relation}: expected {route.fixed or want}, "
                                 f"got {response.status_code}")
     assert not failures, f"{name}: " + "; ".join(failures)
+
+
+# --- relationships of their own: the partner link, and machine clients of the FHIR API --------
+
+def test_the_partner_link_opens_only_its_own_referral_for_anyone_who_holds_it(cast):
+    """`partner:link` carries its own secret: the token opens one referral, to anyone, and nothing else."""
+    from safehaven.referrals import actions
+
+    matrix_partner = partner_user(cast)
+    mine = matrix.make_referral(cast, cast.patient)
+    theirs = matrix.make_referral(cast, cast.other_patient)
+    _old, superseded_token = actions.create_partner_link(by=cast.alice, referral=mine)
+    link, token = actions.create_partner_link(by=cast.alice, referral=mine)  # the earlier link stops
+    _their_link, their_token = actions.create_partner_link(by=cast.dan, referral=theirs)
+    revoked, revoked_token = actions.create_partner_link(by=cast.dan, referral=theirs)
+    actions.revoke_partner_link(by=cast.dan, link=revoked)
+    callers = {"anonymous": Client()} | {u: login(Client(), getattr(cast, u)) for u in ("alice", "carol", "dan")}
+    callers["pat"] = login(Client(), matrix_partner)
+    failures = []
+    for who, client in callers.items():
+        page = client.get(reverse("partner:link", args=[token]))
+        if page.status_code != 200 or "Iris" in page.content.decode():
+            failures.append(f"{who}: own link gave {page.status_code}")
+        for label, wrong in {
+            "superseded link": superseded_token, "revoked link": revoked_token, "one character changed": token[:-1] + ("A" if token[-1] != "A" else "B"),
+            "referral id": str(mine.public_id), "link id": str(link.public_id), "garbage": "x" * 40,
+        }.items():
+            got = client.get(reverse("partner:link", args=[wrong])).status_code
+            if got != 404:
+                failures.append(f"{who}: {label} gave {got}")
+    assert not failures, "; ".join(failures)
+    # Posting through one link moves only its own referral.
+    Client().post(reverse("partner:link", args=[token]), {"to_status": "accepted"})
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert mine.status == "accepted" and theirs.status == "requested"
+    assert Client().get(reverse("partner:link", args=[their_token])).status_code == 404  # superseded too
+
+
+def test_fhir_bearer_tokens_are_bounded_by_role_care_team_and_consent(cast):
+    """A machine client acts as a staff account: its team, its role and each person's consent bound it."""
+    from safehaven.consent.models import ConsentGrant
+    from safehaven.fhir import actions
+    from safehaven.fhir.models import SCOPE_EXPORT, SCOPE_READ_ALL
+    from safehaven.testing.factories import make_person
+
+    ref = "7d6f1f9e-8a4b-4c61-9f25-1d8b7c1e2a01"
+    noor = make_person(cast.carol, cast.site_a, "Noor")  # another team at the same site
+    now = timezone.now()
+    for person in (cast.patient, cast.other_patient, noor):
+        ConsentGrant.objects.create(
+            person=person, provision="permit", recipient_kind="organization", recipient_ref=ref,
+            recipient_label="Partner clinic", recipient_category="health_care", purposes=["treatment"],
+            categories=["identity_contact", "clinical_summary"], method="written", informed=True,
+            signature_name="R.", recorded_by=cast.alice, starts_at=now - datetime.timedelta(days=1),
+            expires_at=now + datetime.timedelta(days=30),
+        )
+
+    def token_for(user, scopes):
+        client = actions.register_client(by=cast.erin, name="Partner EHR", acts_as=user,
+                                         recipient_category="health_care", recipient_ref=ref)
+        return {"HTTP_AUTHORIZATION": "Bearer " + actions.issue_token(by=cast.erin, client=client, scopes=scopes)[1]}
+
+    reader = token_for(cast.alice, [SCOPE_READ_ALL, SCOPE_EXPORT])
+    http = Client()
+
+    def read(person, headers):
+        return http.get(reverse("fhir:read", args=["Patient", str(person.public_id)]), **headers).status_code
+
+    assert read(cast.patient, reader) == 200
+    assert read(cast.other_patient, reader) == 404  # another site
+    assert read(noor, reader) == 404  # another team at the same site
+    found = http.get(reverse("fhir:search", args=["Patient"]), **reader).json()
+    assert [e["resource"]["id"] for e in found["entry"]] == [str(cast.patient.public_id)]
+    assert http.get(reverse("fhir:export_system"), **reader).status_code == 403  # alice's role cannot export
+    exporter = token_for(cast.erin, [SCOPE_EXPORT])
+    assert http.get(reverse("fhir:export_group", args=[str(cast.site_b.public_id)]), **exporter).status_code == 404
+    assert http.get(reverse("fhir:read", args=["Patient", str(cast.patient.public_id)]), **exporter).status_code == 403
+    unknown = {"HTTP_AUTHORIZATION": "Bearer shf_not-a-real-token"}
+    for name, args in (("fhir:read", ["Patient", str(cast.patient.public_id)]), ("fhir:search", ["Patient"]),
+                       ("fhir:export_system", [])):
+        response = http.get(reverse(name, args=args), **unknown)
+        assert response.status_code == 401 and response.json()["resourceType"] == "OperationOutcome"

@@ -45,6 +45,27 @@ def test_the_matrix_names_no_route_that_does_not_exist():
     assert not sorted(set(ROUTES) - set(named_routes()))
 
 
+def test_every_path_of_the_api_description_is_a_route_in_the_matrix():
+    """The OpenAPI description is the other source of routes: each of its paths has an entry."""
+    import re
+
+    from django.urls import resolve
+
+    from safehaven.api.openapi import build_openapi
+
+    unmatched = []
+    for path, operations in build_openapi()["paths"].items():
+        concrete = re.sub(r"\{[^}]+\}", "00000000-0000-4000-8000-000000000000", path)
+        match = resolve(concrete)
+        name = f"{match.namespace}:{match.url_name}" if match.namespace else match.url_name
+        route = ROUTES.get(name)
+        if route is None or (route.perm not in (PUBLIC,) and not route.api):
+            unmatched.append(f"{path} -> {name}")
+        elif {m.upper() for m in operations if m in {"get", "post", "put", "patch", "delete"}} - {route.method, "GET"}:
+            unmatched.append(f"{path}: methods not in the matrix")
+    assert not unmatched, "API paths without a matching API entry: " + ", ".join(unmatched)
+
+
 def test_every_record_kind_named_by_a_route_has_a_factory():
     assert not sorted({r.obj for r in ROUTES.values() if r.obj} - set(OBJECTS))
 

@@ -26,7 +26,7 @@ from safehaven.fhir import actions
 from safehaven.fhir.access import Requester, consent_map, disclosure_rows
 from safehaven.fhir.common import dumps
 from safehaven.fhir.models import ExportJob
-from safehaven.fhir.registry import ResourceSpec, all_specs, person_pk_lookup
+from safehaven.fhir.registry import ResourceSpec, every_spec, person_pk_lookup
 from safehaven.people.models import Person
 
 logger = logging.getLogger(__name__)
@@ -50,13 +50,14 @@ class ExportStats:
 
 
 def export_types(level: str, requested: list[str] | None) -> list[ResourceSpec]:
-    """Return the specs to export: the requested ones, or every type that fits the level."""
-    specs = all_specs()
+    """Return the specs to export: those of the requested types, or of every type that fits
+    the level (every model of a type served by several)."""
+    specs = every_spec()
     if level != "system":
-        specs = {name: s for name, s in specs.items() if s.person_path}
+        specs = [s for s in specs if s.person_path]
     if not requested:
-        return list(specs.values())
-    return [specs[name] for name in requested]
+        return specs
+    return [s for s in specs if s.type in set(requested)]
 
 
 def population(job: ExportJob):
@@ -158,8 +159,9 @@ def write_export(job: ExportJob, *, check_every: int = 1) -> ExportStats:
     other_specs = [s for s in specs if not s.person_path]
     folder = actions.export_dir(job)
     folder.mkdir(parents=True, exist_ok=True)
-    stats = ExportStats(counts={s.type: 0 for s in specs})
-    files = {s.type: open(folder / f"{s.type}.ndjson", "w", encoding="utf-8", buffering=1 << 20) for s in specs}
+    types = list(dict.fromkeys(s.type for s in specs))  # one file per type, whatever the models
+    stats = ExportStats(counts=dict.fromkeys(types, 0))
+    files = {t: open(folder / f"{t}.ndjson", "w", encoding="utf-8", buffering=1 << 20) for t in types}
     try:
         people = population(job)
         total = people.count()
@@ -205,9 +207,9 @@ def write_export(job: ExportJob, *, check_every: int = 1) -> ExportStats:
     finally:
         for handle in files.values():
             handle.close()
-    for spec in specs:
-        if stats.counts[spec.type] == 0:
-            os.remove(folder / f"{spec.type}.ndjson")
+    for name in types:
+        if stats.counts[name] == 0:
+            os.remove(folder / f"{name}.ndjson")
     stats.seconds = (timezone.now() - started).total_seconds()
     return stats
 

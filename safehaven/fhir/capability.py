@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from safehaven.fhir.registry import all_specs
+from safehaven.fhir.registry import specs_by_type
 from safehaven.fhir.search import supported
 
 PARAM_TYPES = {
@@ -14,8 +14,8 @@ PARAM_TYPES = {
 def capability_statement(base_url: str) -> dict:
     """Return an R4 CapabilityStatement for this server."""
     resources = []
-    for name, spec in sorted(all_specs().items()):
-        params = sorted(supported(spec) - {"_format", "_page"})
+    for name, specs in sorted(specs_by_type().items()):
+        params = sorted(set().union(*(supported(spec) for spec in specs)) - {"_format", "_page"})
         resources.append({
             "type": name,
             "interaction": [{"code": "read"}, {"code": "search-type"}],

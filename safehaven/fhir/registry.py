@@ -40,20 +40,46 @@ class ResourceSpec:
     extra: dict = field(default_factory=dict)
 
 
-def all_specs() -> dict[str, ResourceSpec]:
-    """Return every registered resource type by name."""
+def specs_by_type() -> dict[str, list[ResourceSpec]]:
+    """Return every registered spec, grouped by FHIR type, in a stable order.
+
+    A type may be read from several models (Condition: needs from care plans and
+    screening's health concerns). Within a type, specs keep the order of their modules'
+    names and of their RESOURCES lists; that order is the order of search results.
+    """
     from safehaven.fhir import resources
 
-    specs: dict[str, ResourceSpec] = {}
-    for module_info in pkgutil.iter_modules(resources.__path__):
+    specs: dict[str, list[ResourceSpec]] = {}
+    for module_info in sorted(pkgutil.iter_modules(resources.__path__), key=lambda m: m.name):
         try:
             module = importlib.import_module(f"{resources.__name__}.{module_info.name}")
         except Exception:  # one capability's broken module must not take the whole API down
             logging.getLogger(__name__).exception("FHIR resources module %s failed to load", module_info.name)
             continue
         for spec in getattr(module, "RESOURCES", []):
-            specs[spec.type] = spec
+            specs.setdefault(spec.type, []).append(spec)
     return specs
+
+
+def every_spec() -> list[ResourceSpec]:
+    """Return every registered spec (several per type where several models serve one type)."""
+    return [spec for specs in specs_by_type().values() for spec in specs]
+
+
+def all_specs() -> dict[str, ResourceSpec]:
+    """Return the first registered spec of each type, by type name.
+
+    Kept for callers that want one model per type; the API, search, the
+    CapabilityStatement and bulk export use `specs_by_type()` and serve every spec.
+    """
+    return {name: specs[0] for name, specs in specs_by_type().items()}
+
+
+def base_queryset(spec: ResourceSpec, qs=None):
+    """Return the spec's rows with its own `optimise` applied (which may also narrow them,
+    e.g. to concerns the person agreed to export)."""
+    qs = spec.model.objects.all() if qs is None else qs
+    return spec.optimise(qs) if spec.optimise else qs
 
 
 def person_pk_lookup(spec: ResourceSpec) -> str | None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from safehaven.fhir.access import FhirError
-from safehaven.fhir.registry import ResourceSpec, person_pk_lookup
+from safehaven.fhir.registry import ResourceSpec
 
 DEFAULT_COUNT = 50
 MAX_COUNT = 200
@@ -145,8 +145,7 @@ def parse(spec: ResourceSpec, query) -> Search:
                 filters.append(Q(public_id__in=ids))
             elif name == "patient":
                 value = raw.removeprefix("Patient/")
-                lookup = person_pk_lookup(spec)
-                filters.append(Q(**{f"{lookup.removesuffix('_id').removesuffix('__id')}__public_id": _uuid("patient", value)}))
+                filters.append(Q(**{f"{spec.person_path}__public_id": _uuid("patient", value)}))
             elif name == "date":
                 filters.append(date_filters(spec.date_field, name, raw))
             elif name == "_lastUpdated":

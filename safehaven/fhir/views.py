@@ -32,7 +32,7 @@ from safehaven.fhir.bulk import export_types, run_export
 from safehaven.fhir.capability import capability_statement
 from safehaven.fhir.common import fhir_response, operation_outcome
 from safehaven.fhir.models import ExportJob
-from safehaven.fhir.registry import all_specs
+from safehaven.fhir.registry import base_queryset, specs_by_type
 
 logger = logging.getLogger(__name__)
 NDJSON_FORMATS = {"application/fhir+ndjson", "application/ndjson", "ndjson"}
@@ -66,11 +66,24 @@ def fhir_view(methods):
     return decorate
 
 
-def _spec(resource_type: str):
-    spec = all_specs().get(resource_type)
-    if spec is None:
+def _specs(resource_type: str) -> list:
+    specs = specs_by_type().get(resource_type)
+    if not specs:
         raise FhirError(404, f"This server does not serve {resource_type[:60]} resources.")
-    return spec
+    return specs
+
+
+def _readable_specs(requester, specs) -> list:
+    """Return (spec, readable queryset) for the specs the caller may read; 403 when none."""
+    out, refused = [], None
+    for spec in specs:
+        try:
+            out.append((spec, readable(requester, spec)))
+        except FhirError as exc:
+            refused = refused or exc
+    if not out and refused is not None:
+        raise refused
+    return out
 
 
 def _base(request) -> str:
@@ -90,60 +103,94 @@ def base(request):
 
 @fhir_view(["GET"])
 def read(request, resource_type, resource_id):
-    """Return one resource the caller may see (404 when it is missing or not theirs)."""
+    """Return one resource the caller may see (404 when it is missing or not theirs).
+
+    A type served by several models is looked up in each, in registry order.
+    """
     requester = authenticate(request)
-    spec = _spec(resource_type)
+    specs = _specs(resource_type)
     try:
         pid = uuid.UUID(resource_id)
     except ValueError:
         raise FhirError(404, "No such resource.") from None
-    qs = readable(requester, spec)
-    if spec.optimise:
-        qs = spec.optimise(qs)
-    obj = qs.filter(public_id=pid).first()
-    if obj is None:
-        raise FhirError(404, "No such resource.")
-    person_pk = person_pk_of(spec, obj)
-    if not permits(requester, spec, obj, person_pk):
-        raise FhirError(404, "No such resource.")
-    resource = spec.to_fhir(obj)
-    record_access(requester, action="fhir.read", resource_type=spec.type,
-                  items=[(obj, person_pk, object_categories(spec, obj))], detail={"id": str(pid)})
-    return fhir_response(resource)
+    holder = [spec for spec in specs if base_queryset(spec).filter(public_id=pid).exists()][:1]
+    for spec, qs in _readable_specs(requester, holder or specs[:1]):
+        obj = base_queryset(spec, qs).filter(public_id=pid).first()
+        if obj is None:
+            break
+        person_pk = person_pk_of(spec, obj)
+        if not permits(requester, spec, obj, person_pk):
+            break
+        resource = spec.to_fhir(obj)
+        record_access(requester, action="fhir.read", resource_type=spec.type,
+                      items=[(obj, person_pk, object_categories(spec, obj))], detail={"id": str(pid)})
+        return fhir_response(resource)
+    raise FhirError(404, "No such resource.")
+
+
+def _parsed(specs, query) -> list:
+    """Return (spec, parsed search) for each spec that understands every parameter given.
+
+    A parameter one model cannot be filtered by means none of its rows can match; a
+    parameter no model of the type understands is a 400 with the supported list.
+    """
+    names = set(query.keys())
+    out = [(spec, search.parse(spec, query)) for spec in specs if names <= search.supported(spec)]
+    if not out:
+        search.parse(specs[0], query)  # raises the 400 naming what is unsupported
+    return out
 
 
 @fhir_view(["GET"])
 def type_search(request, resource_type):
-    """Return a searchset Bundle with paging links."""
+    """Return a searchset Bundle with paging links.
+
+    Results of a type served by several models are their union, in registry order and
+    then by row within each model, so that pages never overlap or skip.
+    """
     requester = authenticate(request)
-    spec = _spec(resource_type)
-    query = search.parse(spec, request.GET)
-    qs = readable(requester, spec)
-    for condition in query.filters:
-        qs = qs.filter(condition)
-    total = qs.count()
-    if spec.optimise:
-        qs = spec.optimise(qs)
+    specs = _specs(resource_type)
+    parsed = _parsed(specs, request.GET)
+    query = parsed[0][1]
     offset = (query.page - 1) * query.count
-    rows = list(qs.order_by("pk")[offset:offset + query.count]) if query.count else []
+    skip, need, total = offset, query.count, 0
     items = []
     entries = []
     base_url = _base(request)
-    for obj in rows:
-        person_pk = person_pk_of(spec, obj)
-        if not permits(requester, spec, obj, person_pk):
+    refused, served = None, 0
+    for spec, spec_query in parsed:
+        try:  # each model in turn, so that the consent cache belongs to the rows checked below
+            qs = base_queryset(spec, readable(requester, spec))
+        except FhirError as exc:
+            refused = refused or exc
             continue
-        resource = spec.to_fhir(obj)
-        items.append((obj, person_pk, object_categories(spec, obj)))
-        entries.append({"fullUrl": f"{base_url}/{spec.type}/{resource['id']}", "resource": resource,
-                        "search": {"mode": "match"}})
-    record_access(requester, action="fhir.search", resource_type=spec.type, items=items,
+        served += 1
+        for condition in spec_query.filters:
+            qs = qs.filter(condition)
+        count = qs.count()
+        total += count
+        if need <= 0 or skip >= count:
+            skip = max(0, skip - count)
+            continue
+        rows = list(qs.order_by("pk")[skip:skip + need])
+        skip, need = 0, need - len(rows)
+        for obj in rows:
+            person_pk = person_pk_of(spec, obj)
+            if not permits(requester, spec, obj, person_pk):
+                continue
+            resource = spec.to_fhir(obj)
+            items.append((obj, person_pk, object_categories(spec, obj)))
+            entries.append({"fullUrl": f"{base_url}/{spec.type}/{resource['id']}", "resource": resource,
+                            "search": {"mode": "match"}})
+    if not served and refused is not None:
+        raise refused
+    record_access(requester, action="fhir.search", resource_type=resource_type, items=items,
                   detail={"params": dict(query.params), "count": len(entries), "page": query.page})
 
     def link(relation, page):
         params = [(k, v) for k, v in query.params if k != "_count"]
         params += [("_count", str(query.count)), ("_page", str(page))]
-        return {"relation": relation, "url": f"{base_url}/{spec.type}?{urlencode(params)}"}
+        return {"relation": relation, "url": f"{base_url}/{resource_type}?{urlencode(params)}"}
 
     links = [link("self", query.page), link("first", 1)]
     if query.count and offset + query.count < total:

@@ -184,7 +184,7 @@ def test_search_filters_by_patient_date_status_and_last_updated(cast, client_for
     assert ids("date=gt2024-06-01") == {str(theirs.public_id)}
     assert ids("status=finished") == {str(new.public_id)}
     assert ids("status=in-progress,planned") == {str(old.public_id), str(theirs.public_id)}
-    assert ids(f"_lastUpdated=ge{timezone.now().date().isoformat()}") == {str(old.public_id), str(new.public_id), str(theirs.public_id)}
+    assert ids(f"_lastUpdated=ge{timezone.localdate().isoformat()}") == {str(old.public_id), str(new.public_id), str(theirs.public_id)}
     assert ids("_lastUpdated=lt2000") == set()
     assert ids(f"_id={theirs.public_id}") == {str(theirs.public_id)}
 

@@ -148,3 +148,4 @@ TRAFFICKING_CONCERN_SPEC = ResourceSpec(
     categories=("clinical_summary", "trafficking_related"), updated_field="recorded_at",
     date_field="recorded_at", code_field="code", optimise=_exportable_concerns,
 )
+RESOURCES.append(TRAFFICKING_CONCERN_SPEC)  # the registry now serves several models per FHIR type

@@ -17,7 +17,9 @@ otherwise, so a new route is covered the day it is added). An entry says:
 - `id_kwarg`: the URL kwarg that carries the record's id (default `public_id`);
 - `expect`: a rule of its own, `expect(cast, username, person) -> "allow" | "403" | "404"`, for
   routes whose records belong to staff rather than to a person (e.g. a training certificate);
-- `fixed`: one status every caller gets, signed in or not (e.g. the FHIR base URL).
+- `fixed`: one status every caller gets, signed in or not (e.g. the FHIR base URL);
+- `break_glass`: the answer for a holder of emergency access who is not on the care team ("allow"
+  unless the capability keeps the page to the team itself, e.g. printing the care plan: "403").
 
 From that the test derives, for every role and relationship (own care team, other team at the
 same site, other site, anonymous), the expected answer: allowed (anything but 401/403/404/5xx),
@@ -54,6 +56,7 @@ class Route:
     id_kwarg: str = "public_id"
     expect: Callable | None = None  # expect(cast, username, person) -> "allow" | "403" | "404"
     fixed: int | None = None
+    break_glass: str = "allow"  # the answer for someone holding emergency access, not on the team
 
 
 # --- shared records (one per test, cached on the cast) ----------------------------------------
@@ -503,7 +506,7 @@ ROUTES: dict[str, Route] = {
     "careplans:needs": Route(Perm.CASE_MANAGE, obj="person"),
     "careplans:plan": Route(Perm.CASE_MANAGE, obj="person"),
     "careplans:add_goal": Route(Perm.CASE_MANAGE, obj="person", method="POST"),
-    "careplans:print": Route(Perm.CASE_MANAGE, obj="person"),
+    "careplans:print": Route(Perm.CASE_MANAGE, obj="person", break_glass="403"),  # the care team prints
     "careplans:safety": Route(Perm.CASE_MANAGE, obj="person"),
     "careplans:contacts": Route(Perm.CASE_MANAGE, obj="person"),
     "careplans:new_conference": Route(Perm.CASE_MANAGE, obj="person"),

@@ -127,6 +127,11 @@ class GrantView:
 
     is_in_force = ConsentGrant.is_in_force
 
+    def terms(self, at) -> tuple:
+        """Return everything a decision at `at` reads from this grant, except whose and which it is."""
+        return (self.provision, self.recipient_kind, self.recipient_ref, self.recipient_category,
+                tuple(self.purposes), tuple(self.categories), self.is_in_force(at))
+
 
 def consent_map(requester: Requester, grants_qs) -> dict[int, tuple[frozenset, tuple]]:
     """Return {person pk: (permitted categories, consent ids)} for the grants given.
@@ -147,10 +152,21 @@ def consent_map(requester: Requester, grants_qs) -> dict[int, tuple[frozenset, t
         grant = GrantView(*values)
         by_person.setdefault(grant.person_id, []).append(grant)
     interned: dict = {}
+    # The decision depends on the grants' terms, not on whose they are: people whose
+    # grants have the same terms get the same categories, from the grants at the same
+    # places in their lists. So each set of terms is decided once.
+    decided: dict[tuple, tuple[frozenset, tuple[int, ...]]] = {}
     out: dict[int, tuple[frozenset, tuple]] = {}
     for person_id, grants in by_person.items():
-        decision = may_disclose(None, recipient, purpose, DATA_CATEGORY_CODES, at=now, grants=grants)  # type: ignore[arg-type]
-        key = (frozenset(decision.permitted), tuple(decision.consent_ids))
+        terms = tuple(grant.terms(now) for grant in grants)
+        known = decided.get(terms)
+        if known is None:
+            decision = may_disclose(None, recipient, purpose, DATA_CATEGORY_CODES, at=now, grants=grants)  # type: ignore[arg-type]
+            place = {str(grant.public_id): i for i, grant in enumerate(grants)}
+            known = decided[terms] = (frozenset(decision.permitted),
+                                      tuple(place[cid] for cid in decision.consent_ids))
+        permitted, used = known
+        key = (permitted, tuple(sorted(str(grants[i].public_id) for i in used)))
         out[person_id] = interned.setdefault(key, key)
     return out
 

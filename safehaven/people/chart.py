@@ -24,3 +24,18 @@ def render_panels(request, person) -> list[dict]:
         if panel:
             panels.append(panel)
     return sorted(panels, key=lambda p: p.get("order", 100))
+
+
+# Links other capabilities add to the encounter page: func(request, encounter) -> {"label", "url"} | None.
+ENCOUNTER_LINKS: list[Callable] = []
+
+
+def register_encounter_link(func: Callable) -> Callable:
+    """Add a link to the encounter page (use as a decorator)."""
+    ENCOUNTER_LINKS.append(func)
+    return func
+
+
+def encounter_links(request, encounter) -> list[dict]:
+    """Return the links that apply to this encounter for this user."""
+    return [link for func in ENCOUNTER_LINKS if (link := func(request, encounter))]

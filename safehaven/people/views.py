@@ -21,7 +21,7 @@ from safehaven.accounts.permissions import Perm
 from safehaven.audit.actions import record
 from safehaven.core.idempotency import create_once, previous_result
 from safehaven.people import actions, queries
-from safehaven.people.chart import render_panels
+from safehaven.people.chart import encounter_links, render_panels
 from safehaven.people.forms import (
     EditPersonForm,
     EncounterForm,
@@ -218,7 +218,8 @@ def encounter_detail(request, public_id):
     status = 400 if request.method == "POST" else 200
     return render(
         request, "people/encounter.html",
-        {"encounter": encounter, "person": encounter.person, "notes": notes, "form": form},
+        {"encounter": encounter, "person": encounter.person, "notes": notes, "form": form,
+         "encounter_links": encounter_links(request, encounter)},
         status=status,
     )
 

@@ -92,7 +92,8 @@ def test_hostile_text_in_their_words_is_harmless(cast, client_for):
     answer(client, enc, "touch", "rejected", note="<script>alert(1)</script>\u202e' OR 1=1 --\x07")
     page = client.get(steps_url(enc)).content.decode()
     assert "<script>alert(1)</script>" not in page
-    assert CareStepConsent.objects.get().note == "<script>alert(1)</script>\u202e' OR 1=1 --"
+    # Markup is kept as text (and escaped when shown); control and bidi-override characters go.
+    assert CareStepConsent.objects.get().note == "<script>alert(1)</script>' OR 1=1 --"
     assert answer(client, enc, "touch", "active", note="nul\x00").status_code == 400
 
 
@@ -165,3 +166,14 @@ def test_the_panel_runs_a_fixed_number_of_queries(cast):
         return len(ctx)
 
     assert count(1) == count(4)
+
+
+def test_the_encounter_page_links_to_the_step_by_step_exam_consent(cast, client_for):
+    from django.urls import reverse
+
+    from safehaven.people import actions as people_actions
+
+    encounter = people_actions.start_encounter(by=cast.alice, person=cast.patient, setting="community_clinic",
+                                               chief_complaint="check-up")
+    page = client_for(cast.alice).get(reverse("people:encounter", args=[encounter.public_id])).content.decode()
+    assert reverse("consent:encounter_steps", args=[encounter.public_id]) in page

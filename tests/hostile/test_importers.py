@@ -252,3 +252,20 @@ def test_the_consent_import_page_refuses_broken_json_with_a_message(cast, client
                "Ro\x00sa", "\ufeff{}"]
     for body in bodies:
         post_consent_import(client, cast.patient, body)
+
+
+# ------------------------------------------------------------------ byte-order marks
+
+
+def test_a_utf8_byte_order_mark_is_either_accepted_or_named(tmp_path):
+    data = a_questionnaire()
+    data["url"] = "http://example.invalid/Questionnaire/bom"
+    path = write(tmp_path, "bom.json", b"\xef\xbb\xbf" + json.dumps(data).encode())
+    try:
+        call_command("instruments", "import", str(path), stdout=StringIO())
+    except CommandError as refused:
+        assert "BOM" in str(refused) and "bom.json" in str(refused)
+    document = (HSDS / "service_full.json").read_bytes()
+    report = StringIO()
+    call_command("directory", "import", str(write(tmp_path, "service.json", b"\xef\xbb\xbf" + document)), stdout=report)
+    assert "imported" in report.getvalue()

@@ -124,3 +124,32 @@ def test_send_a_referral_and_the_partner_updates_it_through_the_link(page, brows
     referral = Referral.objects.get(person=cast.patient)
     assert referral.status == "accepted"
     partner.close()
+
+
+def test_record_a_sharing_consent_and_withdraw_it(page, cast):
+    import datetime
+
+    from safehaven.consent.models import ConsentGrant
+
+    sign_in(page, cast.ana, PASSWORD)
+    page.goto(page.base + f"/consent/people/{cast.patient.public_id}/new/")
+    page.get_by_label("Who would receive it").select_option("category")
+    page.get_by_label("Recipient's name").fill("Housing providers in the county")
+    page.get_by_label("Kind of recipient").select_option("housing")
+    page.get_by_role("checkbox", name="Referral").check()
+    page.get_by_role("checkbox", name="Identity and contact details").check()
+    ends = (datetime.date.today() + datetime.timedelta(days=90)).isoformat()
+    page.get_by_label("Ends on").fill(ends)
+    page.get_by_label("How they gave it").select_option("written")
+    page.get_by_label("Typed signature (their name as they sign it)").fill("Rosa Q.")
+    page.get_by_role("checkbox", name="I explained what will be shared").check()
+    assert serious_violations(page) == []
+    page.get_by_role("button", name="Save the consent").click()
+    page.wait_for_load_state()
+    grant = ConsentGrant.objects.get(person=cast.patient)
+    assert grant.categories == ["identity_contact"] and grant.purposes == ["referral"]
+    from django.utils import timezone
+
+    assert timezone.localtime(grant.expires_at).date().isoformat() == ends
+    assert "Housing providers in the county" in page.content()
+    assert serious_violations(page) == []

@@ -27,7 +27,7 @@ if ENV not in {"development", "test", "production"}:
 PRODUCTION = ENV == "production"
 
 # Development secrets are public on purpose: they only ever protect synthetic data.
-_DEV_SECRET = "dev-only-not-secret-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ"
+_DEV_SECRET = "dev-only-not-secret-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ"  # noqa: S105 (public on purpose: development only)
 _DEV_FIELD_KEY = "dev1:ZGV2LW9ubHktZmllbGQta2V5LTAxMjM0NTY3ODlhYmM="
 _DEV_AUDIT_KEY = "dev-only-audit-chain-key-not-secret"
 

@@ -23,7 +23,7 @@ def run(code: str, **env: str) -> subprocess.CompletedProcess:
              if not k.startswith(("SAFEHAVEN_", "DJANGO_")) and k != "DATABASE_URL"}
     clean.update(env)
     clean["SAFEHAVEN_VAR_DIR"] = "/tmp/safehaven-settings-test"
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603 (our own interpreter and code)
         [sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
     )
 

@@ -51,3 +51,6 @@ class AuditHead(models.Model):
     hash = models.CharField(max_length=64, default="0" * 64)
     mac = models.CharField(max_length=64, default="")
     updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"audit chain head at #{self.seq}"

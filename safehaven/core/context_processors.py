@@ -9,7 +9,6 @@ def safehaven(request):
     nav = {}
     if user is not None and user.is_authenticated and getattr(user, "is_verified", lambda: False)():
         from safehaven.access.gate import has_perm_anywhere
-
         from safehaven.core.nav import items_for
 
         nav = {p.name: has_perm_anywhere(user, p) for p in Perm}

@@ -48,7 +48,7 @@ def test_a_process_killed_mid_write_leaves_neither_the_change_nor_its_audit_even
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env.update(DJANGO_SETTINGS_MODULE="safehaven.settings", SAFEHAVEN_ENV="development",
                DATABASE_URL=_database_url())
-    result = subprocess.run([sys.executable, "-c", KILL_MID_WRITE], cwd=ROOT, env=env,
+    result = subprocess.run([sys.executable, "-c", KILL_MID_WRITE], cwd=ROOT, env=env,  # noqa: S603
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == -9, result.stderr
     assert not Person.objects.filter(chosen_name="Half Written").exists()

@@ -57,4 +57,5 @@ class Command(BaseCommand):
         if no_serve:
             return
         env = dict(os.environ, SAFEHAVEN_DEMO_SHOW_TOTP="1", PYTHONUNBUFFERED="1")
-        os.execvpe(sys.executable, [sys.executable, "-m", "safehaven.cli", "runserver", f"127.0.0.1:{port}"], env)
+        argv = [sys.executable, "-m", "safehaven.cli", "runserver", f"127.0.0.1:{port}"]
+        os.execvpe(sys.executable, argv, env)  # noqa: S606 (our own interpreter, fixed arguments)

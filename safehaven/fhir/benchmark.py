@@ -1,6 +1,7 @@
 """Measure bulk export throughput and memory on the current (synthetic) database."""
 
 import datetime
+import os
 import resource
 import shutil
 import time
@@ -52,11 +53,16 @@ def prepare(consent_share: float = 1.0) -> ApiClient:
     return client
 
 
-def run(*, trace_memory: bool = False) -> dict:
-    """Run one system export end to end (the task body) and return the measurements."""
+def run(*, trace_memory: bool = False, types: tuple[str, ...] = ("Patient", "Encounter")) -> dict:
+    """Run one system export end to end (the task body) and return the measurements.
+
+    Wall time depends on how busy the machine is, so the process's own CPU time and the
+    load average at the start are reported too.
+    """
     client = prepare()
+    load = os.getloadavg()[0]
     with transaction.atomic():
-        job = actions.start_export(by=client.acts_as, client=client, level="system", types=["Patient", "Encounter"])
+        job = actions.start_export(by=client.acts_as, client=client, level="system", types=list(types))
     ExportJob.objects.filter(pk=job.pk).update(status="in-progress")
     job.refresh_from_db()
     if trace_memory:
@@ -81,4 +87,6 @@ def run(*, trace_memory: bool = False) -> dict:
         "resources_per_cpu_second": round(stats.resources / cpu) if cpu else None,
         "python_peak_mib": round(peak / 2**20, 1) if peak is not None else None,
         "max_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "load_average_1m": round(load, 2),
+        "cpus": os.cpu_count(),
     }

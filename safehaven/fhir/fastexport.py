@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from json.encoder import encode_basestring  # the C encoder json.dumps(ensure_ascii=False) uses
 
 from django.db import connection
-from django.db.models import IntegerField, TextField
+from django.db.models import F, TextField
 from django.db.models.functions import Cast
 
 from safehaven.fhir.resources.people import (
@@ -62,20 +62,19 @@ def _date(value) -> str:
     return value if value.__class__ is str else value.isoformat()
 
 
-def _columns(qs, fields: list[str], *, ints: tuple[str, ...] = ()):
+def _columns(qs, fields: list[str], *, keys: tuple[str, ...] = ()):
     """Return value rows of these fields, read raw where the database stores text.
 
-    On SQLite every column is cast (to text, or to integer for `ints`), so that neither
-    the sqlite3 module's declared-type converters nor Django's field converters (dates,
-    UUIDs, decryption) run: rows come back as the stored values. Elsewhere the ordinary
-    typed values are read. A "_raw_" prefix marks a field read as it is everywhere.
+    On SQLite every column but the integer `keys` is cast to text, so that neither the
+    sqlite3 module's declared-type converters nor Django's field converters (dates,
+    UUIDs, booleans, decryption) run: rows come back as the stored values. Elsewhere
+    the ordinary typed values are read.
     """
     if not _as_text():
-        return qs.values_list(*[f.removeprefix("_raw_") for f in fields])
+        return qs.values_list(*fields)
     exprs = {}
-    for i, name in enumerate(fields):
-        field = name.removeprefix("_raw_")
-        exprs[f"_c{i}"] = Cast(field, IntegerField() if field in ints else TextField())
+    for i, field in enumerate(fields):
+        exprs[f"_c{i}"] = F(field) if field in keys else Cast(field, TextField())
     return qs.annotate(**exprs).values_list(*exprs)
 
 
@@ -117,7 +116,8 @@ def _reader(field):
 _PATIENT_HEAD = '{"resourceType":"Patient","id":"'
 _PATIENT_META = '","meta":{"lastUpdated":"'
 _PATIENT_SECURITY = '","security":' + _compact(PATIENT_LABELS) + "}"
-_ACTIVE = {True: ',"active":true', False: ',"active":false'}  # 1 and 0 hash as True and False
+# Typed (True/False) or as SQLite stores booleans read as text ("1"/"0").
+_ACTIVE = {True: ',"active":true', False: ',"active":false', "1": ',"active":true', "0": ',"active":false'}
 _COMMUNICATION = {
     code: ',"communication":' + _compact([{
         "language": {"coding": [{"system": LANGUAGE_SYSTEM, "code": code}]}, "preferred": True,
@@ -128,8 +128,8 @@ _COMMUNICATION = {
 
 def patient_lines(qs) -> Iterator[tuple[int, str]]:
     """Yield (person pk, NDJSON line) for the people of a queryset."""
-    rows = _columns(qs, ["_raw_pk", "public_id", "updated_at", "_raw_active", "_raw_chosen_name",
-                         "date_of_birth", "_raw_preferred_language"], ints=("pk", "active"))
+    rows = _columns(qs, ["pk", "public_id", "updated_at", "active", "chosen_name",
+                         "date_of_birth", "preferred_language"], keys=("pk",))
     head, meta, security, active_json, communication = (
         _PATIENT_HEAD, _PATIENT_META, _PATIENT_SECURITY, _ACTIVE, _COMMUNICATION)
     for pk, public_id, updated_at, active, name, birth, language in rows.iterator(chunk_size=FETCH):
@@ -154,8 +154,8 @@ def _setting_json(setting: str) -> str:
 
 def encounter_lines(qs) -> Iterator[tuple[int, str]]:
     """Yield (person pk, NDJSON line) for the encounters of a queryset."""
-    rows = _columns(qs, ["_raw_person_id", "public_id", "_raw_status", "_raw_setting", "_raw_chief_complaint",
-                         "started_at", "ended_at", "created_at", "person__public_id"], ints=("person_id",))
+    rows = _columns(qs, ["person_id", "public_id", "status", "setting", "chief_complaint",
+                         "started_at", "ended_at", "created_at", "person__public_id"], keys=("person_id",))
     reason_text = _reader(Encounter._meta.get_field("chief_complaint"))
     patients: dict[int, str] = {}
     settings_json: dict[str, str] = {}

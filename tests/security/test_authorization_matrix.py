@@ -140,6 +140,20 @@ def _anonymous_ok(route, response) -> bool:
 SIGN_IN_PATHS = ("/accounts/login/", "/accounts/two-factor/")
 
 
+def _half_signed_in_ok(route, response) -> bool:
+    """Signed in with the password but not the second factor: nothing beyond the sign-in pages."""
+    got = response.status_code
+    if route.fixed is not None:
+        return got in (route.fixed, 401)  # the two-factor check may answer first
+    if route.perm == PUBLIC or (route.perm == SIGNED_IN and response.request["PATH_INFO"].startswith("/accounts/")):
+        return got < 500
+    to_second_factor = got == 302 and response["Location"].startswith(SIGN_IN_PATHS)
+    if route.api:
+        # /api/ and /fhir/ answer 401; the HSDS API sends the browser to the second factor.
+        return got == 401 or to_second_factor
+    return to_second_factor
+
+
 def _staff_ok(route, want, response) -> bool:
     got = response.status_code
     if route.fixed is not None:
@@ -180,6 +194,11 @@ def test_route_answers_as_the_matrix_says_for_every_role_and_relationship(cast, 
         anon = _call(Client(), name, route, kwargs)
         if not _anonymous_ok(route, anon):
             failures.append(f"anonymous {relation}: {anon.status_code}")
+        half = Client()
+        half.force_login(cast.alice)  # password only: the second factor is not done
+        response = _call(half, name, route, kwargs)
+        if not _half_signed_in_ok(route, response):
+            failures.append(f"alice without the second factor on {relation}: {response.status_code}")
         for username in STAFF + (ON_OWN_TEAM if relation == "own_team" else []):
             if username not in clients:
                 clients[username] = login(Client(), getattr(cast, username))

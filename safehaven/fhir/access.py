@@ -7,13 +7,18 @@ see) and for a recipient and purpose, so every person's consent decides what it 
 (`consent.decision.may_disclose`), and what it got is logged as a disclosure.
 """
 
+import datetime
+import json
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from safehaven.access.gate import client_ip, sites_with, visible_people
 from safehaven.accounts.permissions import Perm
@@ -146,27 +151,71 @@ def consent_map(requester: Requester, grants_qs) -> dict[int, tuple[frozenset, t
         grants_qs.filter(recipient_grants(requester), starts_at__lte=now, expires_at__gt=now)
         .exclude(revoked_at__lte=now).order_by("person_id")
     )
+    if connection.vendor == "sqlite":
+        return _decide_all(_raw_grants(qs), recipient, purpose, now)
     by_person: dict[int, list] = {}
-    rows = qs.values_list(*GrantView.FIELDS)
-    for values in rows.iterator(chunk_size=5000):
+    for values in qs.values_list(*GrantView.FIELDS).iterator(chunk_size=5000):
         grant = GrantView(*values)
-        by_person.setdefault(grant.person_id, []).append(grant)
+        by_person.setdefault(grant.person_id, []).append((grant.terms(now), str(grant.public_id), lambda g=grant: g))
+    return _decide_all(by_person, recipient, purpose, now)
+
+
+def _raw_grants(qs) -> dict[int, list]:
+    """Return {person pk: [(terms, consent id, typed grant maker)]} from stored text (SQLite).
+
+    Dates, UUIDs and JSON are read as stored text and only turned into typed values for
+    the first person with a given set of terms; the query already keeps only consents
+    in force now, which the terms would otherwise record.
+    """
+    fields = GrantView.FIELDS[1:]
+    rows = qs.annotate(**{f"_t{i}": Cast(name, TextField()) for i, name in enumerate(fields)}).values_list(
+        "person_id", *[f"_t{i}" for i in range(len(fields))]
+    )
+    by_person: dict[int, list] = {}
+    for person_id, public_hex, provision, kind, ref, category, purposes, categories, starts, expires, revoked in (
+        rows.iterator(chunk_size=5000)
+    ):
+        h = public_hex  # 32 hex digits as SQLite stores a UUID; the consent id is its usual form
+        consent_id = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+        values = (person_id, consent_id, provision, kind, ref, category, purposes, categories, starts, expires, revoked)
+        terms = (provision, kind, ref, category, purposes, categories, True)
+        by_person.setdefault(person_id, []).append((terms, consent_id, lambda v=values: _typed_grant(v)))
+    return by_person
+
+
+def _typed_grant(values) -> GrantView:
+    person_id, public_id, provision, kind, ref, category, purposes, categories, starts, expires, revoked = values
+
+    def when(text):
+        if text is None:
+            return None
+        value = parse_datetime(text)
+        return value if timezone.is_aware(value) else timezone.make_aware(value, datetime.UTC)
+
+    return GrantView(person_id, uuid.UUID(public_id), provision, kind, ref, category, json.loads(purposes),
+                     json.loads(categories), when(starts), when(expires), when(revoked))
+
+
+def _decide_all(by_person: dict[int, list], recipient, purpose, now) -> dict[int, tuple[frozenset, tuple]]:
+    """Decide each person's consents; people whose grants have the same terms share one decision.
+
+    The decision depends on the grants' terms, not on whose they are: the same categories
+    are permitted, by the grants at the same places in each person's list.
+    """
     interned: dict = {}
-    # The decision depends on the grants' terms, not on whose they are: people whose
-    # grants have the same terms get the same categories, from the grants at the same
-    # places in their lists. So each set of terms is decided once.
     decided: dict[tuple, tuple[frozenset, tuple[int, ...]]] = {}
     out: dict[int, tuple[frozenset, tuple]] = {}
     for person_id, grants in by_person.items():
-        terms = tuple(grant.terms(now) for grant in grants)
+        terms = tuple(t for t, _id, _make in grants)
         known = decided.get(terms)
         if known is None:
-            decision = may_disclose(None, recipient, purpose, DATA_CATEGORY_CODES, at=now, grants=grants)  # type: ignore[arg-type]
-            place = {str(grant.public_id): i for i, grant in enumerate(grants)}
+            typed = [make() for _t, _id, make in grants]
+            decision = may_disclose(None, recipient, purpose, DATA_CATEGORY_CODES, at=now, grants=typed)  # type: ignore[arg-type]
+            place = {consent_id: i for i, (_t, consent_id, _make) in enumerate(grants)}
             known = decided[terms] = (frozenset(decision.permitted),
                                       tuple(place[cid] for cid in decision.consent_ids))
         permitted, used = known
-        key = (permitted, tuple(sorted(str(grants[i].public_id) for i in used)))
+        key = (permitted, tuple(sorted(grants[i][1] for i in used)))
         out[person_id] = interned.setdefault(key, key)
     return out
 

@@ -95,3 +95,31 @@ def test_the_export_is_the_same_with_and_without_the_fast_path(cast, monkeypatch
     assert fast_stats.counts == slow_stats.counts == {"Patient": 5, "Encounter": 4 * len(Encounter.SETTINGS)}
     for name in fast:
         assert [json.loads(line) for line in fast[name]] == [json.loads(line) for line in slow[name]]
+
+
+def test_consent_decisions_read_from_stored_text_equal_the_typed_ones(cast, monkeypatch):
+    from django.db import connection
+
+    from safehaven.consent.models import ConsentGrant
+    from safehaven.fhir import access
+
+    client, _raw = make_client(cast, acts_as=cast.erin, scopes=(SCOPE_READ_ALL, SCOPE_EXPORT))
+    people = [make_person(cast.alice, cast.site_a, f"C{i}") for i in range(6)]
+    grant(cast, people[0])
+    grant(cast, people[1])  # same terms as people[0]: decided once, its own consent id
+    grant(cast, people[2], categories=("identity_contact",))
+    grant(cast, people[3], categories=("clinical_summary", "mental_health"))
+    grant(cast, people[3], categories=("mental_health",), provision="deny")
+    grant(cast, people[4], purpose="research")
+    revoked = grant(cast, people[5])
+    revoked.revoked_at = timezone.now() - datetime.timedelta(minutes=1)
+    revoked.save()
+    requester = access.Requester(user=cast.erin, client=client)
+    raw = access.consent_map(requester, ConsentGrant.objects.all())
+    monkeypatch.setattr(connection, "vendor", "typed")
+    typed = access.consent_map(requester, ConsentGrant.objects.all())
+    assert raw == typed
+    assert raw[people[0].pk][1] != raw[people[1].pk][1]  # each person's own consent ids
+    assert "mental_health" not in raw[people[3].pk][0] and "clinical_summary" in raw[people[3].pk][0]
+    assert people[4].pk not in raw or not raw[people[4].pk][0]
+    assert people[5].pk not in raw

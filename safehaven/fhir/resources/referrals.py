@@ -9,6 +9,7 @@ validates it with `fhir.resources.R4B` and returns the change to apply.
 from dataclasses import dataclass
 from typing import Any
 
+from safehaven.accounts.permissions import Perm
 from safehaven.fhir.registry import ResourceSpec
 from safehaven.referrals.models import NEED_SDOH, STATUS_CODES, Referral
 from safehaven.referrals.needs import need_label
@@ -174,9 +175,11 @@ RESOURCES = [
     ResourceSpec(
         type="ServiceRequest", model=Referral, to_fhir=service_request_to_fhir,
         categories=("clinical_summary",), date_field="created_at", optimise=_optimise,
+        extra={"perm": Perm.CASE_MANAGE},  # as the referral pages: case management, not clinical.view
     ),
     ResourceSpec(
         type="Task", model=Referral, to_fhir=task_to_fhir, categories=("clinical_summary",),
         date_field="status_changed_at", status_field="status", optimise=_optimise,
+        extra={"perm": Perm.CASE_MANAGE},
     ),
 ]

@@ -293,3 +293,50 @@ def test_fhir_bearer_tokens_are_bounded_by_role_care_team_and_consent(cast):
                        ("fhir:export_system", [])):
         response = http.get(reverse(name, args=args), **unknown)
         assert response.status_code == 401 and response.json()["resourceType"] == "OperationOutcome"
+
+
+FHIR_RECORDS = {
+    # resource type -> make(cast, person) -> the record's public id
+    "Encounter": lambda cast, person: OBJECTS["encounter"](cast, person)["public_id"],
+    "Goal": lambda cast, person: OBJECTS["goal"](cast, person)["public_id"],
+    "CarePlan": lambda cast, person: matrix._goal(cast, person).plan.public_id,
+    "Consent": lambda cast, person: OBJECTS["consent_grant"](cast, person)["public_id"],
+    "ServiceRequest": lambda cast, person: OBJECTS["referral"](cast, person)["public_id"],
+    "Task": lambda cast, person: OBJECTS["referral"](cast, person)["public_id"],
+}
+
+
+# The role a staff member needs to read a kind of record through FHIR is the role the
+# capability's own pages ask for: the API is no side door around them.
+PAGE_OF = {
+    "Encounter": "people:encounter", "Goal": "careplans:plan", "CarePlan": "careplans:plan",
+    "Consent": "consent:person", "ServiceRequest": "referrals:detail", "Task": "referrals:detail",
+}
+KNOWN_SIDE_DOORS = {
+    # Reported to the lead (apps still being built): these specs need extra={"perm": ...}.
+    "Goal": "careplans FHIR Goal is read with clinical.view; the care plan pages need case.manage",
+    "CarePlan": "careplans FHIR CarePlan is read with clinical.view; the care plan pages need case.manage",
+    "Consent": "consent FHIR Consent is read with clinical.view; the consent pages need consent.manage",
+}
+
+
+@pytest.mark.parametrize("resource_type", [
+    pytest.param(t, marks=pytest.mark.xfail(reason=KNOWN_SIDE_DOORS[t], strict=False)) if t in KNOWN_SIDE_DOORS
+    else t for t in sorted(FHIR_RECORDS)
+])
+def test_fhir_read_of_each_kind_of_record_follows_role_and_care_team(cast, resource_type):
+    """`fhir:read` for every kind of a person's record, not just Patient, as every role and relationship."""
+    perm = ROUTES[PAGE_OF[resource_type]].perm
+    rule = matrix.Route(perm, obj="person", api=True)
+    clients = {u: login(Client(), getattr(cast, u)) for u in STAFF[:-1]}
+    failures = []
+    for relation, person in _relations(cast).items():
+        url = reverse("fhir:read", args=[resource_type, str(FHIR_RECORDS[resource_type](cast, person))])
+        if Client().get(url).status_code != 401:
+            failures.append(f"anonymous on {relation}")
+        for username, client in clients.items():
+            response = client.get(url)
+            want = expected(cast, rule, username, person)
+            if not _staff_ok(rule, want, response):
+                failures.append(f"{username} on {relation}: expected {want}, got {response.status_code}")
+    assert not failures, f"{resource_type} ({perm}): " + "; ".join(failures)

@@ -119,4 +119,4 @@ class Command(BaseCommand):
         a, b = report.load(small), report.load(large)
         if a is None or b is None:
             raise CommandError(f"No such result: {small if a is None else large} (look in bench/results/)")
-        self.stdout.write(report.table(a, b))
+        self.stdout.write(report.table(a, None if small == large else b))

@@ -256,6 +256,12 @@ def test_minor_flag_is_derived(cast):
 def test_register_refuses_null_characters_with_a_message(cast, client_for):
     response = client_for(cast.alice).post(reverse("people:register"), register_data(chosen_name="Lu\x00z"))
     assert response.status_code == 400 and "Null characters are not allowed" in response.content.decode()
+    assert not Person.objects.filter(chosen_name__startswith="Lu").exists()
+
+
+def test_a_null_character_in_a_search_is_refused_plainly(cast, client_for):
+    response = client_for(cast.alice).get(reverse("people:worklist"), {"q": "Ro\x00sa"})
+    assert response.status_code == 400 and "null character" in response.content.decode()
 
 
 # --- editing details and contact preferences ---------------------------------------------

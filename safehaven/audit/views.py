@@ -24,6 +24,8 @@ def log(request):
     site_ids = [str(s) for s in Site.objects.filter(pk__in=sites).values_list("public_id", flat=True)]
     events = AuditEvent.objects.filter(site_id__in=site_ids).order_by("-seq")
     action = request.GET.get("action", "")[:64]
+    if action and not all(c.isalnum() or c in "._-" for c in action):
+        action = ""
     if action:
         events = events.filter(action=action)
     rows = list(events[:PAGE])

@@ -42,3 +42,30 @@ def _looks_unreachable(exception: DatabaseError) -> bool:
             "terminating", "timeout", "database is locked", "disk i/o",
         )
     )
+
+
+class RefuseNullCharactersMiddleware:
+    """Answer 400 to any query-string value holding a NUL character.
+
+    No search or filter accepts one, and PostgreSQL refuses them in text, so catching them
+    here gives one clear message instead of a database error deep in a search. Posted forms
+    are left to their forms, which refuse a NUL field by field and keep the other answers.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _has_nul(request.GET):
+            from django.http import HttpResponseBadRequest
+            from django.utils.translation import gettext as _
+
+            return HttpResponseBadRequest(
+                _("The request holds a null character, which is never valid here. Remove it and try again."),
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)
+
+
+def _has_nul(querydict) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in values) for key, values in querydict.lists())

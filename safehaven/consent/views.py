@@ -391,6 +391,8 @@ def fhir_import(request, public_id):
             return redirect("consent:person", public_id=person.public_id)
         except json.JSONDecodeError:
             errors = [_("The text is not JSON.")]
+        except RecursionError:
+            errors = [_("The JSON is nested too deeply to be a FHIR Consent or Bundle.")]
         except ConsentInputError as exc:
             errors = exc.messages
     else:

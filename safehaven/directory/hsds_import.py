@@ -130,6 +130,8 @@ def read_json_text(text: str) -> Tables:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ImportFailed(f"The JSON is not valid: {exc.msg} at line {exc.lineno}.") from None
+    except RecursionError:
+        raise ImportFailed("The JSON is nested too deeply to be a directory file.") from None
     tables: Tables = {}
     if isinstance(data, dict) and data and all(str(k).endswith(".csv") for k in data):
         for name, rows in data.items():
@@ -142,7 +144,10 @@ def read_json_text(text: str) -> Tables:
             tables.setdefault(table, []).extend(dict(r) for r in rows)
         return tables
     flattener = _Flattener(tables)
-    flattener.any(data, where="the document")
+    try:
+        flattener.any(data, where="the document")
+    except RecursionError:
+        raise ImportFailed("The JSON is nested too deeply to be a directory file.") from None
     if not any(tables.get(t) for t in STORED_TABLES):
         raise ImportFailed("The JSON holds no HSDS services, organisations, locations or taxonomies.")
     return tables

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from safehaven.directory.hsds_export import validation_errors
+from safehaven.testing import HSDS_EXAMPLES
 from tests.directory.helpers import make_service
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,7 @@ def export(tmp_path) -> tuple[str, dict]:
 
 
 def test_the_export_validates_against_the_hsds_30_schema(directory, tmp_path):
-    call_command("directory", "import", "/work/shared/standards/hsds-3.0/examples/csv", stdout=StringIO())
+    call_command("directory", "import", str(HSDS_EXAMPLES / "csv"), stdout=StringIO())
     _, doc = export(tmp_path)
     assert doc["total_items"] == 3
     assert validation_errors(doc) == []

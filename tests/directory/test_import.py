@@ -17,9 +17,10 @@ from safehaven.directory.models import (
     ServiceNeedDomain,
     TaxonomyTerm,
 )
+from safehaven.testing import HSDS_EXAMPLES  # noqa: E402
 
 pytestmark = pytest.mark.django_db
-EXAMPLES = Path("/work/shared/standards/hsds-3.0/examples")
+EXAMPLES = HSDS_EXAMPLES
 FIXTURES = Path(__file__).parent / "fixtures"
 
 

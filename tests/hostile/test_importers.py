@@ -13,28 +13,18 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from safehaven.testing import HSDS_EXAMPLES
 from tests.hostile.corpus import BROKEN_JSON, FORMULA, latin1, truncated, utf16
 from tests.hostile.helpers import changed, row_counts
 
 pytestmark = pytest.mark.django_db
 INSTRUMENTS = Path(__file__).resolve().parents[2] / "safehaven" / "screening" / "instruments"
-HSDS = Path("/work/shared/standards/hsds-3.0/examples")
+HSDS = HSDS_EXAMPLES
 
 
-DIRECTORY_NESTING_BUG = pytest.mark.xfail(
-    strict=True, raises=RecursionError,
-    reason="bug reported to directory: hsds_import.read_json_text lets RecursionError escape on deeply nested JSON",
-)
-CONSENT_NESTING_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="bug reported to consent: views.fhir_import answers 500 (RecursionError) to deeply nested JSON",
-)
-
-
-def broken_json_for(app_bug):
-    """Return BROKEN_JSON as pytest params, marking the deeply nested case with a known bug."""
-    return [pytest.param(raw, id=label, marks=app_bug if label == "deeply-nested" else ())
-            for label, raw in BROKEN_JSON]
+def broken_json_for(app_bug=None):
+    """Return BROKEN_JSON as pytest params (deeply nested JSON included)."""
+    return [pytest.param(raw, id=label) for label, raw in BROKEN_JSON]
 
 
 def refuse(command: list[str]) -> str:
@@ -118,7 +108,7 @@ def test_the_instrument_upload_page_refuses_broken_files_with_a_message(cast, cl
 # ------------------------------------------------------------------ directory (HSDS)
 
 
-@pytest.mark.parametrize("raw", broken_json_for(DIRECTORY_NESTING_BUG))
+@pytest.mark.parametrize("raw", broken_json_for())
 def test_directory_import_refuses_broken_json_and_changes_nothing(tmp_path, raw):
     message = refuse(["directory", "import", str(write(tmp_path, "broken.json", raw))])
     assert "Nothing was imported" in message
@@ -239,7 +229,6 @@ def post_consent_import(client, person, body):
     assert changed(before, row_counts()) == {}, body[:40]
 
 
-@CONSENT_NESTING_BUG
 def test_the_consent_import_page_refuses_deeply_nested_json(cast, client_for):
     post_consent_import(client_for(cast.alice), cast.patient, "[" * 50_000 + "]" * 50_000)
 

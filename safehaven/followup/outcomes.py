@@ -18,7 +18,7 @@ from dateutil.relativedelta import relativedelta
 INSTRUMENTS = {
     "phq9": ("PHQ-9", ("44261-6", "44249-1"), 27, 10),
     "gad7": ("GAD-7", ("70274-6", "69737-5"), 21, 10),
-    "pcptsd5": ("PC-PTSD-5", ("pc-ptsd-5", "pcptsd5"), 5, 3),
+    "pcptsd5": ("PC-PTSD-5", ("pc-ptsd-5-total", "pc-ptsd-5", "pcptsd5"), 5, 3),
 }
 LOINC_TO_INSTRUMENT = {code: key for key, (_n, codes, _m, _c) in INSTRUMENTS.items() for code in codes}
 TWO_MONTHS = datetime.timedelta(days=60)
@@ -40,7 +40,7 @@ def _day(value) -> datetime.date:
 
 def instrument_of(row) -> str | None:
     """Return the instrument key of a score row, or None for instruments not followed here."""
-    code = str(_get(row, "loinc") or _get(row, "instrument") or "").casefold()
+    code = str(_get(row, "loinc") or _get(row, "code") or _get(row, "instrument") or "").casefold()
     return LOINC_TO_INSTRUMENT.get(code)
 
 
@@ -55,10 +55,13 @@ def trajectories(rows: Iterable) -> dict[str, list[Point]]:
     series: dict[str, list[Point]] = defaultdict(list)
     for row in rows:
         key = instrument_of(row)
-        score = _get(row, "score")
-        if key is None or score is None or _get(row, "at") is None:
+        # Rows come from screening.queries.score_history (code, value, effective_at) or are
+        # built by hand (loinc, score, at); both shapes are read.
+        score = _get(row, "score", _get(row, "value"))
+        at = _get(row, "at", _get(row, "effective_at"))
+        if key is None or score is None or at is None:
             continue
-        series[key].append(Point(_day(_get(row, "at")), float(score)))
+        series[key].append(Point(_day(at), float(score)))
     return {key: sorted(points, key=lambda p: p.at) for key, points in series.items()}
 
 

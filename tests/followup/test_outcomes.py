@@ -106,3 +106,23 @@ def test_scores_come_from_the_screening_capability_when_it_exists(cast, monkeypa
     fake.score_history = lambda ids, codes: [r for r in ROWS if "44261-6" in codes]
     monkeypatch.setitem(sys.modules, "safehaven.screening.queries", fake)
     assert len(outcomes.load_scores([cast.patient.pk])) == len(ROWS)
+
+
+def test_trajectories_read_the_rows_screening_returns(cast):
+    """score_history rows (code, value, effective_at) feed the trajectories directly."""
+    import datetime as _dt
+
+    from django.utils import timezone as _tz
+
+    from safehaven.followup.outcomes import change_at_two_months, trajectories
+
+    start = _tz.now() - _dt.timedelta(days=70)
+    rows = [
+        {"person_id": cast.patient.pk, "code": "44261-6", "value": 16, "effective_at": start},
+        {"person_id": cast.patient.pk, "code": "44261-6", "value": 8, "effective_at": start + _dt.timedelta(days=60)},
+        {"person_id": cast.patient.pk, "code": "pc-ptsd-5-total", "value": 4, "effective_at": start},
+    ]
+    series = trajectories(rows)
+    assert [p.score for p in series["phq9"]] == [16.0, 8.0]
+    assert series["pcptsd5"][0].score == 4.0
+    assert change_at_two_months(series["phq9"]).delta == -8.0

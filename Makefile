@@ -43,7 +43,7 @@ bench: setup
 	@$(VENV)/bin/safehaven bench --quick
 
 bench-full: setup
-	@$(VENV)/bin/safehaven bench
+	@bench/full.sh
 
 clean:
 	rm -rf $(VENV) var/ .pytest_cache

@@ -54,7 +54,7 @@ class RequireTwoFactorMiddleware:
         if user.is_authenticated and not user.is_verified():
             path = request.path
             if not path.startswith(OPEN_PREFIXES) and not path.startswith("/partner/r/"):
-                if path.startswith("/api/") or path.startswith("/fhir/"):
+                if path.startswith(("/api/", "/fhir/", "/hsds/")):
                     from django.http import JsonResponse
 
                     return JsonResponse({"detail": "Two-factor sign-in is required."}, status=401)

@@ -8,6 +8,7 @@ the safety plan and exit planning are never exported.
 
 from django.db.models import Prefetch
 
+from safehaven.accounts.permissions import Perm
 from safehaven.careplans.models import CarePlan, Goal, HealthConcern, Step
 from safehaven.fhir.registry import ResourceSpec
 
@@ -177,10 +178,12 @@ RESOURCES = [
         type="Goal", model=Goal, to_fhir=goal_to_fhir, person_path="person",
         categories=("clinical_summary",), updated_field="updated_at", date_field="created_at",
         status_field="lifecycle_status", optimise=_optimise_goals, object_categories=goal_categories,
+        extra={"perm": Perm.CASE_MANAGE},  # as the care plan pages
     ),
     ResourceSpec(
         type="CarePlan", model=CarePlan, to_fhir=careplan_to_fhir, person_path="person",
         categories=("clinical_summary",), updated_field="updated_at", date_field="created_at",
         status_field="status", optimise=_optimise_plans, object_categories=plan_categories,
+        extra={"perm": Perm.CASE_MANAGE},  # as the care plan pages
     ),
 ]

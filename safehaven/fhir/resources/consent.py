@@ -12,6 +12,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from safehaven.accounts.permissions import Perm
 from safehaven.consent.models import (
     DATA_CATEGORY_CODES,
     PURPOSE_CODES,
@@ -255,5 +256,6 @@ RESOURCES = [
         updated_field="created_at",
         date_field="created_at",
         optimise=lambda qs: qs.select_related("person"),
+        extra={"perm": Perm.MANAGE_CONSENT},  # as the consent pages
     ),
 ]

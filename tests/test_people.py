@@ -338,3 +338,8 @@ def test_a_note_submitted_twice_is_saved_once(cast, client_for):
 def test_the_forms_carry_a_one_time_token(cast, client_for):
     page = client_for(cast.alice).get(reverse("people:register")).content.decode()
     assert 'name="form_token"' in page
+
+
+def test_a_null_character_in_an_api_query_gets_a_json_answer(cast, client_for):
+    response = client_for(cast.alice).get(reverse("api:people"), {"q": "Ro\x00sa"})
+    assert response.status_code == 400 and "null character" in response.json()["detail"]

@@ -57,13 +57,17 @@ class RefuseNullCharactersMiddleware:
 
     def __call__(self, request):
         if _has_nul(request.GET):
-            from django.http import HttpResponseBadRequest
+            from django.http import HttpResponseBadRequest, JsonResponse
             from django.utils.translation import gettext as _
 
-            return HttpResponseBadRequest(
-                _("The request holds a null character, which is never valid here. Remove it and try again."),
-                content_type="text/plain; charset=utf-8",
-            )
+            message = _("The request holds a null character, which is never valid here. Remove it and try again.")
+            if request.path.startswith("/fhir/"):
+                outcome = {"resourceType": "OperationOutcome",
+                           "issue": [{"severity": "error", "code": "invalid", "diagnostics": message}]}
+                return JsonResponse(outcome, status=400, content_type="application/fhir+json")
+            if request.path.startswith(("/api/", "/hsds/")):
+                return JsonResponse({"detail": message}, status=400)
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 
 

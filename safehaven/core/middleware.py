@@ -64,7 +64,7 @@ class RefuseNullCharactersMiddleware:
             if request.path.startswith("/fhir/"):
                 outcome = {"resourceType": "OperationOutcome",
                            "issue": [{"severity": "error", "code": "invalid", "diagnostics": message}]}
-                return JsonResponse(outcome, status=400, content_type="application/fhir+json")
+                return JsonResponse(outcome, status=400)  # an OperationOutcome about no one
             if request.path.startswith(("/api/", "/hsds/")):
                 return JsonResponse({"detail": message}, status=400)
             return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")

@@ -124,6 +124,13 @@ def _service_filters(request, qs, prefix=""):
             when = parse_datetime(request.GET["modified_after"].strip().upper())
         except (ValueError, OverflowError):
             when = None
+        if when is not None and when.tzinfo is not None:
+            offset = when.utcoffset()
+            # Real offsets lie within ±14 hours; PostgreSQL refuses others outright.
+            if offset is None or abs(offset.total_seconds()) > 14 * 3600:
+                when = None
+        if when is not None and not 1900 <= when.year <= 9998:
+            when = None
         if when is None:
             raise BadRequest("modified_after must be a date and time (ISO 8601).")
         qs = qs.filter(**{f"{prefix}last_modified__gte": when})

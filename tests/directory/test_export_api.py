@@ -111,3 +111,11 @@ def test_the_hsds_paths_are_in_our_openapi(cast, client_for):
     for p in ("/hsds/services", "/hsds/services/{id}", "/hsds/organizations", "/hsds/service_at_locations",
               "/hsds/taxonomies", "/hsds/taxonomy_terms"):
         assert p in paths
+
+
+def test_modified_after_refuses_impossible_offsets_and_years(cast, client_for):
+    client = client_for(cast.alice)
+    for value in ["0864-01-20T09:02:49+19:47", "2024-01-01T00:00:00+15:00", "0001-01-01T00:00:00"]:
+        response = client.get("/hsds/services", {"modified_after": value})
+        assert response.status_code == 400, value
+    assert client.get("/hsds/services", {"modified_after": "2024-01-01T00:00:00+02:00"}).status_code == 200

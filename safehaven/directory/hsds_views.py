@@ -3,6 +3,7 @@
 Signed-in accounts only (staff or partners). Confidential locations never appear.
 """
 
+import datetime
 import uuid
 
 from django.core.exceptions import PermissionDenied
@@ -125,12 +126,11 @@ def _service_filters(request, qs, prefix=""):
         except (ValueError, OverflowError):
             when = None
         if when is not None and when.tzinfo is not None:
-            offset = when.utcoffset()
-            # Real offsets lie within ±14 hours; PostgreSQL refuses others outright.
-            if offset is None or abs(offset.total_seconds()) > 14 * 3600:
-                when = None
-        if when is not None and not 1900 <= when.year <= 9998:
-            when = None
+            # Send UTC: PostgreSQL refuses unusual offsets (e.g. +19:47) that ISO 8601 allows.
+            try:
+                when = when.astimezone(datetime.UTC)
+            except OverflowError:
+                when = datetime.datetime.min.replace(tzinfo=datetime.UTC)
         if when is None:
             raise BadRequest("modified_after must be a date and time (ISO 8601).")
         qs = qs.filter(**{f"{prefix}last_modified__gte": when})

@@ -61,6 +61,7 @@ def build_openapi() -> dict:
         },
     }
     paths.update(EXTRA_PATHS)
+    _no_null_characters(paths)
     schemas = {
         "Error": {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "string"}}},
         "Person": {
@@ -90,3 +91,13 @@ def build_openapi() -> dict:
         },
         "security": [{"session": []}],
     }
+
+
+def _no_null_characters(paths: dict) -> None:
+    """Document that no query string may hold a NUL (the server refuses it with a 400)."""
+    for operations in paths.values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                schema = parameter.get("schema", {})
+                if parameter.get("in") == "query" and schema.get("type") == "string" and "pattern" not in schema:
+                    parameter["schema"] = {**schema, "pattern": "^[^\\u0000]*$"}

@@ -48,14 +48,14 @@ def printable_html(person: Person) -> tuple[str, dict]:
 
 def print_plan(*, by: Any, person: Person) -> bytes:
     """Return the PDF of the plan for the person, after asking the consent decision and logging it."""
-    import weasyprint
+    from safehaven.core.pdf import render_pdf
 
     html, info = printable_html(person)
     recipient = Recipient.the_person()
     decision = may_disclose(person, recipient, "treatment", info["categories"])
     if not decision.allowed:
         raise PermissionError(decision.reason)
-    pdf = weasyprint.HTML(string=html).write_pdf()
+    pdf = render_pdf(html)
     log_disclosure(
         by=by, person=person, recipient=recipient, purpose="treatment", decision=decision,
         channel="print",

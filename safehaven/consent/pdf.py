@@ -3,6 +3,8 @@
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from safehaven.core import pdf as core_pdf
+
 PRINT_LANGUAGES = {"en", "es", "fr"}
 
 
@@ -16,12 +18,6 @@ def print_language(requested: str, fallback: str) -> str:
 
 def render_pdf(template: str, context: dict, *, language: str) -> bytes:
     """Return the template rendered as a PDF in `language` (no network, no external files)."""
-    from weasyprint import HTML
-
     with translation.override(language):
         html = render_to_string(template, {**context, "LANG": language})
-    return HTML(string=html, base_url=None, url_fetcher=_no_fetch).write_pdf()
-
-
-def _no_fetch(url, *args, **kwargs):
-    raise ValueError("printouts do not load external resources")
+    return core_pdf.render_pdf(html)

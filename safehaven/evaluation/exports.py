@@ -62,7 +62,7 @@ def to_xlsx(title: str, tables: list[dict]) -> bytes:
 
 
 def to_pdf(context: dict) -> bytes:
-    from weasyprint import HTML
+    from safehaven.core.pdf import render_pdf
 
     html = render_to_string("evaluation/report_pdf.html", context)
-    return HTML(string=html).write_pdf()
+    return render_pdf(html)

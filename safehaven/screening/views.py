@@ -447,9 +447,9 @@ def visit_summary(request, public_id):
     html = render(request, "screening/summary_pdf.html",
                   {"encounter": encounter, "person": person, "concerns": concerns,
                    "responses": results}).content.decode()
-    from weasyprint import HTML
+    from safehaven.core.pdf import render_pdf
 
-    pdf = HTML(string=html).write_pdf()
+    pdf = render_pdf(html)
     with transaction.atomic():
         log_disclosure(by=request.user, person=person, recipient=Recipient.the_person(),
                        purpose="treatment", decision=decision, channel="print",

@@ -120,13 +120,13 @@ def certificate(request, public_id):
         staff_sites = sites_with(request.user, Perm.MANAGE_STAFF)
         if not Membership.objects.filter(user_id=completion.user_id, site_id__in=staff_sites).exists():
             raise Http404("No such certificate")
-    from weasyprint import HTML  # PDF rendering; imported here so pages do not pay for it
+    from safehaven.core.pdf import render_pdf
 
     html = render_to_string("training/certificate.html", {
         "completion": completion, "module": completion.module, "learner": completion.user,
         "expired": not completion.is_current,
     }, request=request)
-    pdf = HTML(string=html).write_pdf()
+    pdf = render_pdf(html)
     with transaction.atomic():
         record(by=request.user, action="training.certificate.print", obj=completion.attempt,
                detail={"module": completion.module.code, "learner": str(completion.user.public_id)},

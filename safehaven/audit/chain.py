@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -85,30 +86,109 @@ class VerifyResult:
 
 
 def verify(batch_size: int = 5000) -> VerifyResult:
-    """Walk the chain from the start and report the first broken link."""
-    head = AuditHead.objects.filter(pk=1).first()
-    prev, expected_seq, checked = GENESIS, 1, 0
-    last_id = 0
-    while True:
-        batch = list(AuditEvent.objects.filter(seq__gte=expected_seq).order_by("seq")[:batch_size])
-        if not batch:
-            break
-        for event in batch:
-            if event.seq != expected_seq:
-                return VerifyResult(
-                    False, checked, f"event #{expected_seq} is missing (next found is #{event.seq})",
-                    expected_seq,
-                )
-            if event.prev_hash != prev:
-                return VerifyResult(
-                    False, checked, f"event #{event.seq} does not follow #{event.seq - 1}", event.seq
-                )
-            if event_hash(prev, _content(event)) != event.hash:
-                return VerifyResult(False, checked, f"event #{event.seq} was altered", event.seq)
-            prev = event.hash
-            expected_seq += 1
-            checked += 1
-            last_id = event.seq
+    """Walk the chain from the start and report the first broken link.
+
+    Writers may append while this runs. The checkpoint and the events are read inside one
+    snapshot where the database gives one (see `_snapshot`); and should they not be (inside
+    a caller's READ COMMITTED transaction), events found past the checkpoint read first are
+    checked against the checkpoint read again afterwards, which an honest append has moved
+    at least that far. So an append never looks like tampering, and tampering still shows.
+    """
+    with _snapshot():
+        return _verify(batch_size)
+
+
+@contextmanager
+def _snapshot():
+    """Read the checkpoint and the events as of one moment, without holding writers up.
+
+    PostgreSQL: a READ ONLY transaction at REPEATABLE READ (one snapshot for every query).
+    SQLite: a plain (deferred) BEGIN, whose first read fixes what this connection sees of
+    the WAL while writers keep committing; Django's own atomic() would BEGIN IMMEDIATE here
+    and take the write lock. Inside a caller's transaction, that transaction's view is used.
+    """
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        yield
+        return
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        with connection.cursor() as cursor:
+            cursor.execute("BEGIN")
+            try:
+                yield
+            finally:
+                if connection.connection is not None and connection.connection.in_transaction:
+                    cursor.execute("ROLLBACK")  # read only: nothing to keep
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
+def _read_head() -> AuditHead | None:
+    return AuditHead.objects.filter(pk=1).first()
+
+
+def _read_events(from_seq: int, batch_size: int, upto: int | None = None) -> list[AuditEvent]:
+    events = AuditEvent.objects.filter(seq__gte=from_seq)
+    if upto is not None:
+        events = events.filter(seq__lte=upto)
+    return list(events.order_by("seq")[:batch_size])
+
+
+class _Walk:
+    """Follows the chain link by link; remembers where it got to."""
+
+    def __init__(self):
+        self.prev, self.expected_seq, self.checked = GENESIS, 1, 0
+
+    @property
+    def last(self) -> int:
+        return self.expected_seq - 1
+
+    def run(self, batch_size: int, upto: int | None = None) -> VerifyResult | None:
+        """Check the events from where the walk is (up to `upto`); a result if one is bad."""
+        while True:
+            batch = _read_events(self.expected_seq, batch_size, upto)
+            if not batch:
+                return None
+            for event in batch:
+                if event.seq != self.expected_seq:
+                    return VerifyResult(
+                        False, self.checked,
+                        f"event #{self.expected_seq} is missing (next found is #{event.seq})",
+                        self.expected_seq,
+                    )
+                if event.prev_hash != self.prev:
+                    return VerifyResult(
+                        False, self.checked, f"event #{event.seq} does not follow #{event.seq - 1}",
+                        event.seq,
+                    )
+                if event_hash(self.prev, _content(event)) != event.hash:
+                    return VerifyResult(False, self.checked, f"event #{event.seq} was altered", event.seq)
+                self.prev = event.hash
+                self.expected_seq += 1
+                self.checked += 1
+
+
+def _verify(batch_size: int) -> VerifyResult:
+    head = _read_head()
+    walk = _Walk()
+    if (broken := walk.run(batch_size)) is not None:
+        return broken
+    checked, last_id = walk.checked, walk.last
+    if head is None or head.seq < last_id:
+        # More events than the checkpoint read before them: appended since (the checkpoint
+        # moved with them, in the same transaction) or written around the chain. Read the
+        # checkpoint again; only an honest append explains events up to it.
+        head = _read_head()
+        if head is not None and head.seq > last_id:
+            if (broken := walk.run(batch_size, upto=head.seq)) is not None:
+                return broken
+            checked, last_id = walk.checked, walk.last
     if head is None:
         if checked:
             return VerifyResult(False, checked, "the chain checkpoint is missing", None)
@@ -121,7 +201,7 @@ def verify(batch_size: int = 5000) -> VerifyResult:
             f"the log ends at #{last_id} but the checkpoint says #{head.seq}: the tail was removed",
             last_id + 1,
         )
-    if head.seq < last_id or head.hash != prev:
+    if head.seq < last_id or head.hash != walk.prev:
         return VerifyResult(
             False, checked, f"events after the checkpoint (#{head.seq}) were not written through the chain",
             head.seq + 1,

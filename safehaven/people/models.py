@@ -225,7 +225,11 @@ class Encounter(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
-        indexes = [models.Index(fields=["person", "-started_at"], name="encounter_person_started")]
+        indexes = [
+            models.Index(fields=["person", "-started_at"], name="encounter_person_started"),
+            # Evaluation reads a year of visits at some sites (the people-served measures).
+            models.Index(fields=["site", "started_at"], name="encounter_site_started"),
+        ]
 
     def __str__(self) -> str:
         return f"encounter {self.public_id}"

@@ -5,13 +5,12 @@ see is computed and protected at once; the page's filters only choose a slice of
 Other capabilities add measures through `providers.register_provider`.
 """
 
+import calendar
 import datetime
 import statistics
 from dataclasses import dataclass, field
 
-from dateutil.relativedelta import relativedelta
-from django.db.models import Max, Min
-from django.db.models.functions import ExtractMonth, ExtractYear
+from django.db.models import Case, IntegerField, Max, Min, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -105,43 +104,106 @@ def _bounds(year: int):
             timezone.make_aware(datetime.datetime(year + 1, 1, 1), tz))
 
 
+def _add_months(moment, months):
+    """moment plus a number of calendar months, the day clamped to the month's end (as relativedelta)."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
+
+
+# Calendar months in days: m months after a moment are between these many days later.
+_MONTH_SPAN_DAYS = {m: (m * 28, m * 31) for m in RETENTION_MONTHS}
+
+
+def _at_least_months_later(first, later, months) -> bool:
+    """later >= first + months calendar months, cheap for the common, far-from-the-edge case."""
+    days = (later - first).days
+    shortest, longest = _MONTH_SPAN_DAYS[months]
+    if days < shortest - 1:
+        return False
+    if days > longest + 1:
+        return True
+    return later >= _add_months(first, months)
+
+
+def _eligible(first, today, months) -> bool:
+    """first + months calendar months falls on or before today."""
+    days = (today - first.date()).days
+    shortest, longest = _MONTH_SPAN_DAYS[months]
+    if days < shortest - 1:
+        return False
+    if days > longest + 1:
+        return True
+    return _add_months(first, months).date() <= today
+
+
 def _people_served(year, site_ids, today):
-    """Return {row: {(site, period): set(person)}} for served/new/returning and retention."""
+    """Return {row: {(site, period): count of distinct people}} for served/new/returning and retention.
+
+    The database returns each person's distinct (site, quarter) visits of the year, the quarter
+    decided in SQL against the year's local quarter boundaries (no per-row date function), and
+    each such person's first and last visit anywhere; Python then counts each distinct key once.
+    """
     start, end = _bounds(year)
+    tz = timezone.get_current_timezone()
+    q_starts = [timezone.make_aware(datetime.datetime(year, month, 1), tz) for month in (4, 7, 10)]
     in_year = Encounter.objects.filter(site_id__in=site_ids, started_at__gte=start, started_at__lt=end)
-    visits = (
-        in_year.annotate(m=ExtractMonth("started_at"), y=ExtractYear("started_at"))
-        .values_list("person_id", "site_id", "y", "m").distinct()
+    quarter = Case(
+        When(started_at__lt=q_starts[0], then=Value(1)),
+        When(started_at__lt=q_starts[1], then=Value(2)),
+        When(started_at__lt=q_starts[2], then=Value(3)),
+        default=Value(4),
+        output_field=IntegerField(),
     )
+    visits = in_year.annotate(q=quarter).values_list("person_id", "site_id", "q").order_by().distinct()
     span = (
         Encounter.objects.filter(person_id__in=in_year.values("person_id"))
-        .values("person_id").annotate(first=Min("started_at"), last=Max("started_at"))
+        .values("person_id").order_by().annotate(first=Min("started_at"), last=Max("started_at"))
         .values_list("person_id", "first", "last")
     )
-    first_last = {pid: (first, last) for pid, first, last in span}
-    sets: dict[str, dict] = {}
+    # Per person: the quarter of this year in which they were first seen ever (0: not this year),
+    # and for each retention span whether they are eligible and whether they came back.
+    flags = {}
+    for pid, first, last in span:
+        # Calendar months are counted on the clinic's local calendar.
+        first, last = timezone.localtime(first), timezone.localtime(last)
+        new_quarter = (first.month - 1) // 3 + 1 if first.year == year else 0
+        retention = []
+        for months in RETENTION_MONTHS:
+            # Eligible when first + months (a calendar date) is not after today.
+            if _eligible(first, today, months):
+                retention.append((months, _at_least_months_later(first, last, months)))
+        flags[pid] = (new_quarter, tuple(retention))
 
-    def add(row, site, period, pid):
-        sets.setdefault(row, {}).setdefault((site, period), set()).add(pid)
+    counts: dict[str, dict] = {}
 
-    for pid, site_id, y, month in visits:
-        if y != year:
-            continue
-        quarter = _quarter(month)
-        first, last = first_last[pid]
-        local_first = timezone.localtime(first)
-        is_new_in = {"Y": local_first.year == year, quarter: local_first.year == year and _quarter(local_first.month) == quarter}
-        for site in (site_id, ALL):
-            for period in (quarter, "Y"):
-                add("served", site, period, pid)
-                add("new" if is_new_in[period] else "returning", site, period, pid)
-                if is_new_in[period]:
-                    for months in RETENTION_MONTHS:
-                        if (first + relativedelta(months=months)).date() <= today:
-                            add(f"eligible_{months}", site, period, pid)
-                            retained = last >= first + relativedelta(months=months)
-                            add(f"{'retained' if retained else 'lost'}_{months}", site, period, pid)
-    return sets
+    def count(cell, is_new, retention):
+        for row in ("served", "new" if is_new else "returning"):
+            by_cell = counts.setdefault(row, {})
+            by_cell[cell] = by_cell.get(cell, 0) + 1
+        if is_new:
+            for months, retained in retention:
+                for row in (f"eligible_{months}", f"{'retained' if retained else 'lost'}_{months}"):
+                    by_cell = counts.setdefault(row, {})
+                    by_cell[cell] = by_cell.get(cell, 0) + 1
+
+    site_year, all_quarter, all_year = set(), set(), set()
+    for pid, site_id, q in visits:
+        new_quarter, retention = flags[pid]
+        count((site_id, f"Q{q}"), new_quarter == q, retention)
+        site_year.add((pid, site_id))
+        all_quarter.add((pid, q))
+        all_year.add(pid)
+    for pid, site_id in site_year:
+        new_quarter, retention = flags[pid]
+        count((site_id, "Y"), new_quarter != 0, retention)
+    for pid, q in all_quarter:
+        new_quarter, retention = flags[pid]
+        count((ALL, f"Q{q}"), new_quarter == q, retention)
+    for pid in all_year:
+        new_quarter, retention = flags[pid]
+        count((ALL, "Y"), new_quarter != 0, retention)
+    return counts
 
 
 def build_cube(year: int, sites: list[Site], *, k: int = K) -> Cube:
@@ -161,8 +223,8 @@ def build_cube(year: int, sites: list[Site], *, k: int = K) -> Cube:
             Row(f"lost_{months}", "", "retention", hidden=True),
         ]
         groups_within.append(([f"retained_{months}", f"lost_{months}"], f"eligible_{months}"))
-    sets = _people_served(year, site_ids, today)
-    counts = {row: {cell: len(people) for cell, people in by_cell.items()} for row, by_cell in sets.items()}
+    served_counts = _people_served(year, site_ids, today)
+    sets: dict[str, dict] = {}
 
     cube_unavailable = []
     stat_values: dict[tuple, list] = {}
@@ -205,6 +267,7 @@ def build_cube(year: int, sites: list[Site], *, k: int = K) -> Cube:
                     stat_values.setdefault((prefix + row_key, *cell), []).append(float(number))
     hidden_rows |= {r.key for r in rows if r.hidden}
     counts = {row: {cell: len(people) for cell, people in by_cell.items()} for row, by_cell in sets.items()}
+    counts.update(served_counts)
 
     site_keys = [s.pk for s in sites] + [ALL]
     cube = Cube(year=year, sites=sites, rows=rows, unavailable=cube_unavailable, k=k)

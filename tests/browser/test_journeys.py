@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from safehaven.people.models import Person
 from safehaven.testing.factories import PASSWORD
@@ -14,7 +15,7 @@ def test_sign_in_with_two_factors_and_register_a_person(page, cast):
     page.goto(page.base + "/accounts/login/")
     assert serious_violations(page) == []
     sign_in(page, cast.alice, PASSWORD)
-    assert page.get_by_role("heading", name="People on my care teams").is_visible()
+    expect(page.get_by_role("heading", name="People on my care teams")).to_be_visible()
     assert serious_violations(page) == []
     page.get_by_role("link", name="Register a person").first.click()
     page.get_by_label("Name they use").fill("Marisol")
@@ -22,7 +23,7 @@ def test_sign_in_with_two_factors_and_register_a_person(page, cast):
     assert serious_violations(page) == []
     page.get_by_role("button", name="Register").click()
     page.wait_for_url("**/people/*/")
-    assert page.get_by_role("heading", name="Marisol").is_visible()
+    expect(page.get_by_role("heading", name="Marisol")).to_be_visible()
     assert Person.objects.filter(chosen_name="Marisol").count() == 1
     assert serious_violations(page) == []
 
@@ -67,7 +68,7 @@ def test_self_administered_screen_on_a_tablet_with_quick_exit(page, cast):
     page.locator("#step-education button[type=submit]").click()
     page.get_by_role("link", name="Hand the tablet to them").click()
     page.set_viewport_size({"width": 820, "height": 1180})
-    assert page.get_by_role("heading", name="Health and safety questions").is_visible()
+    expect(page.get_by_role("heading", name="Health and safety questions")).to_be_visible()
     content = page.content().lower()
     assert "traffick" not in content and "My people" not in page.content()
     assert serious_violations(page) == []
@@ -115,7 +116,7 @@ def test_send_a_referral_and_the_partner_updates_it_through_the_link(page, brows
     partner = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     phone = partner.new_page()
     phone.goto(link if link.startswith("http") else page.base + link)
-    assert phone.get_by_role("heading", name="A referral to your service").is_visible()
+    expect(phone.get_by_role("heading", name="A referral to your service")).to_be_visible()
     assert "Rosalind" not in phone.content()
     assert serious_violations(phone) == []
     phone.get_by_label("New status").select_option("accepted")

@@ -74,18 +74,25 @@ def import_instruments(*, by: Any, files: list[tuple[str, str | bytes]]) -> list
 
     A file whose url and version are already imported replaces that instrument's content.
     Raise engine.InstrumentError listing every problem of every file; nothing is saved then.
+    Each returned instrument carries `import_notes`: what the administrator should know
+    (a canonical derived from the LOINC code, a file that computes no score or sets no
+    cut-off, a shipped instrument with the same code that does, a second active
+    instrument with the same code).
     """
     checked = []
     problems: list[str] = []
     for name, text in files:
+        notes: list[str] = []
         try:
-            checked.append(engine.check_questionnaire(text, source=name))
+            data = engine.check_questionnaire(text, source=name, notes=notes)
         except engine.InstrumentError as exc:
             problems += [p if p.startswith(name) else f"{name}: {p}" for p in exc.problems]
+            continue
+        checked.append((name, data, notes + [f"{name}: {n}" for n in engine.scoring_notes(data)]))
     if problems:
         raise engine.InstrumentError(problems)
     out = []
-    for data in checked:
+    for name, data, notes in checked:
         info = engine.meta(data)
         instrument, created = Instrument.objects.update_or_create(
             url=info["url"], version=info["version"],
@@ -96,12 +103,44 @@ def import_instruments(*, by: Any, files: list[tuple[str, str | bytes]]) -> list
                 "imported_at": timezone.now(), "imported_by": by if not isinstance(by, str) else None,
             },
         )
+        instrument.import_notes = notes + [f"{name}: {n}" for n in _overlap_notes(instrument, data)]
         record(
             by=by, action="screening.instrument.import", obj=instrument,
             detail={"url": info["url"], "version": info["version"], "new": created},
         )
         out.append(instrument)
     return out
+
+
+def _overlap_notes(instrument: Instrument, data: dict) -> list[str]:
+    """Return notes about other instruments with the same LOINC panel code."""
+    if not instrument.code:
+        return []
+    notes = []
+    for _file, text in shipped_instrument_files():
+        shipped = json.loads(text)
+        info = engine.meta(shipped)
+        if info["code"] != instrument.code or info["url"] == instrument.url:
+            continue
+        acts = [what for what, present in (
+            ("a score", engine.has_scoring(shipped) and not engine.has_scoring(data)),
+            ("cut-offs", engine.has_cut_off(shipped) and not engine.has_cut_off(data)),
+            ("a same-visit safety rule", engine.has_safety_rule(shipped) and not engine.has_safety_rule(data)),
+        ) if present]
+        if acts:
+            notes.append(
+                f"Safe Haven ships '{info['title']}' with the same LOINC code {instrument.code}; it"
+                f" has {', '.join(acts)} that this file lacks. Keep that one active if Safe Haven"
+                " should act on the results."
+            )
+    others = Instrument.objects.filter(code=instrument.code, active=True).exclude(pk=instrument.pk)
+    titles = [f"'{title}'" for title in others.values_list("title", flat=True)]
+    if titles:
+        notes.append(
+            f"{', '.join(titles)} has the same LOINC code {instrument.code} and is active too:"
+            " both will be offered."
+        )
+    return notes
 
 
 def shipped_instrument_files() -> list[tuple[str, str]]:

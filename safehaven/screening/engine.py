@@ -6,6 +6,7 @@ database: `actions.import_instrument` stores what `check_questionnaire` accepts.
 """
 
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -25,27 +26,60 @@ POSITIVE_URL = SH + "positive-at"  # valueDecimal: the score at which the screen
 SAFETY_URL = SH + "safety-trigger"  # valueExpression: FHIRPath true -> same-visit safety response
 SENSITIVE_URL = SH + "sensitive"  # valueBoolean
 WORDING_URL = SH + "wording-verified"  # valueBoolean
+# Complex, one per language: lang (valueCode) and verified (valueBoolean). A translation
+# without one, or with verified false, is Safe Haven's own wording, not a validated one.
+TRANSLATION_VERIFIED_URL = SH + "translation-verified"
 YOUTH_URL = SH + "youth-screen"  # valueBoolean: a positive result about a minor opens a report
 DATA_ABSENT_URL = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
+TRANSLATION_URL = "http://hl7.org/fhir/StructureDefinition/translation"
 LOCAL_SYSTEM = "https://safehaven.example.org/fhir/CodeSystem/screening"
+LOINC = "http://loinc.org"
+# The canonical given to a LOINC panel that arrives without a url (LOINC's own pattern).
+LOINC_QUESTIONNAIRE = "http://loinc.org/q/"
+LANGUAGES = ("es", "fr")  # the translations the tablet offers besides English
+
+_FHIR_EXT = "http://hl7.org/fhir/StructureDefinition/"
+_SDC_EXT = "http://hl7.org/fhir/uv/sdc/StructureDefinition/"
 
 SUPPORTED_TYPES = {
     "boolean", "choice", "open-choice", "integer", "decimal", "string", "text", "date",
     "display", "group",
 }
+# Hints about presentation, or about which answers another system may copy into
+# Observations: they change nothing about what is asked, what an answer means or how it
+# scores. LHC-Forms writes several of them on every item.
+PRESENTATION_EXTENSIONS = {
+    _FHIR_EXT + "questionnaire-itemControl",
+    _FHIR_EXT + "questionnaire-hidden",
+    _FHIR_EXT + "questionnaire-unit",
+    _FHIR_EXT + "questionnaire-displayCategory",
+    _FHIR_EXT + "questionnaire-optionPrefix",
+    _FHIR_EXT + "questionnaire-choiceOrientation",
+    _FHIR_EXT + "rendering-xhtml",
+    _FHIR_EXT + "rendering-style",
+    _FHIR_EXT + "translation",
+    _FHIR_EXT + "entryFormat",
+    _SDC_EXT + "sdc-questionnaire-entryFormat",
+    _SDC_EXT + "sdc-questionnaire-shortText",
+    _SDC_EXT + "sdc-questionnaire-observationExtract",
+    _SDC_EXT + "sdc-questionnaire-observationLinkPeriod",
+    _SDC_EXT + "sdc-questionnaire-observationExtractCategory",
+}
 SUPPORTED_EXTENSIONS = {
     ORDINAL_URL, ITEM_WEIGHT_URL, VARIABLE_URL, CALCULATED_URL, BAND_URL, POSITIVE_URL,
-    SAFETY_URL, SENSITIVE_URL, WORDING_URL, YOUTH_URL,
-    # Presentation hints that change nothing about meaning or scoring.
-    "http://hl7.org/fhir/StructureDefinition/questionnaire-itemControl",
-    "http://hl7.org/fhir/StructureDefinition/questionnaire-hidden",
-    "http://hl7.org/fhir/StructureDefinition/questionnaire-unit",
-    "http://hl7.org/fhir/StructureDefinition/questionnaire-displayCategory",
-    "http://hl7.org/fhir/StructureDefinition/rendering-xhtml",
-    "http://hl7.org/fhir/StructureDefinition/rendering-style",
-    "http://hl7.org/fhir/StructureDefinition/translation",
-    "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-entryFormat",
-    "http://hl7.org/fhir/StructureDefinition/entryFormat",
+    SAFETY_URL, SENSITIVE_URL, WORDING_URL, TRANSLATION_VERIFIED_URL, YOUTH_URL,
+} | PRESENTATION_EXTENSIONS
+# Extensions we recognise and still refuse, because honouring them would change what is
+# asked or what an answer means; the refusal says why.
+REFUSED_BECAUSE = {
+    _SDC_EXT + "sdc-questionnaire-enableWhenExpression": "it decides by rule which questions are asked",
+    _SDC_EXT + "sdc-questionnaire-initialExpression": "it fills in answers from the record",
+    _SDC_EXT + "sdc-questionnaire-candidateExpression": "it proposes answers from the record",
+    _SDC_EXT + "sdc-questionnaire-answerExpression": "it computes the list of answers",
+    _SDC_EXT + "sdc-questionnaire-launchContext":
+        "its rules need record data (such as %patient) that Safe Haven does not pass",
+    _FHIR_EXT + "questionnaire-constraint": "it adds rules that answers must meet",
+    _FHIR_EXT + "cqf-library": "it needs a CQL library",
 }
 ROOT_KEYS = {
     "resourceType", "id", "meta", "implicitRules", "language", "text", "extension", "url",
@@ -101,14 +135,15 @@ def _walk_items(items: list, path: str = "item"):
             yield from _walk_items(item.get("item") or [], f"{here}.item")
 
 
-def _extension_problems(owner: dict, where: str) -> list[str]:
+def _extension_problems(owner: dict, where: str, unknown: dict[str, list[str]]) -> list[str]:
+    """Return problems with owner's extensions; add unsupported urls to unknown[url]."""
     problems = []
     if owner.get("modifierExtension"):
         problems.append(f"{where}.modifierExtension is not supported")
     for ext in owner.get("extension") or []:
         url = ext.get("url", "") if isinstance(ext, dict) else ""
         if url not in SUPPORTED_EXTENSIONS:
-            problems.append(f"{where}.extension '{url}' is not supported")
+            unknown.setdefault(url, []).append(where)
             continue
         expr = ext.get("valueExpression")
         if isinstance(expr, dict) and expr.get("language") not in {None, "text/fhirpath"}:
@@ -119,15 +154,33 @@ def _extension_problems(owner: dict, where: str) -> list[str]:
     return problems
 
 
+def _unknown_extension_problems(unknown: dict[str, list[str]]) -> list[str]:
+    """Return one message per unsupported extension url, naming where it first appears."""
+    out = []
+    for url, places in unknown.items():
+        text = f"{places[0]}.extension '{url}' is not supported"
+        if url in REFUSED_BECAUSE:
+            text += f": {REFUSED_BECAUSE[url]}"
+        if len(places) > 1:
+            text += f" (also in {len(places) - 1} more place{'s' if len(places) > 2 else ''})"
+        out.append(text)
+    return out
+
+
 def unsupported_elements(data: dict) -> list[str]:
-    """Return one message for each element of the Questionnaire that this product cannot honour."""
-    problems = []
+    """Return one message for each element of the Questionnaire that this product cannot honour.
+
+    An unsupported extension is named once, at its first place, with how many other places
+    carry it (LHC-Forms and other tools repeat the same extensions on every item).
+    """
+    problems: list[str] = []
+    unknown: dict[str, list[str]] = {}
     if data.get("resourceType") != "Questionnaire":
         return [f"resourceType is '{data.get('resourceType')}', expected 'Questionnaire'"]
     for key in data:
         if key not in ROOT_KEYS:
             problems.append(f"Questionnaire.{key} is not supported")
-    problems += _extension_problems(data, "Questionnaire")
+    problems += _extension_problems(data, "Questionnaire", unknown)
     for where, item in _walk_items(data.get("item") or []):
         if not isinstance(item, dict):
             continue
@@ -137,38 +190,115 @@ def unsupported_elements(data: dict) -> list[str]:
                 problems.append(f"{where}.{key} is not supported")
         if item.get("type") not in SUPPORTED_TYPES:
             problems.append(f"{where}.type '{item.get('type')}' is not supported")
-        problems += _extension_problems(item, where)
+        problems += _extension_problems(item, where, unknown)
         for opt_index, option in enumerate(item.get("answerOption") or []):
+            if not isinstance(option, dict):
+                continue
             for key in option:
                 if key.startswith("value") and key not in OPTION_VALUES:
                     problems.append(f"{where}.answerOption[{opt_index}].{key} is not supported")
                 if key == "extension":
-                    problems += _extension_problems(option, f"{where}.answerOption[{opt_index}]")
+                    problems += _extension_problems(
+                        option, f"{where}.answerOption[{opt_index}]", unknown
+                    )
             coding = option.get("valueCoding")
             if isinstance(coding, dict):
                 problems += _extension_problems(
-                    coding, f"{where}.answerOption[{opt_index}].valueCoding"
+                    coding, f"{where}.answerOption[{opt_index}].valueCoding", unknown
                 )
         for init_index, initial in enumerate(item.get("initial") or []):
             for key in initial:
                 if key.startswith("value") and key not in INITIAL_VALUES:
                     problems.append(f"{where}.initial[{init_index}].{key} is not supported")
-    return problems
+    return problems + _unknown_extension_problems(unknown)
 
 
-def check_questionnaire(text: str | bytes, *, source: str = "file") -> dict:
+def loinc_panel_code(data: dict) -> str:
+    """Return the LOINC code that identifies the Questionnaire (identifier, then code), or ""."""
+    candidates = [
+        ident.get("value") for ident in data.get("identifier") or []
+        if isinstance(ident, dict) and ident.get("system") == LOINC
+    ] + [
+        coding.get("code") for coding in data.get("code") or []
+        if isinstance(coding, dict) and coding.get("system") == LOINC
+    ]
+    for code in candidates:
+        if isinstance(code, str) and re.fullmatch(r"\d{1,8}-\d", code):
+            return code
+    return ""
+
+
+_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+_FHIRPATH_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _rename_variables(data: dict) -> dict[str, str]:
+    """Give variables whose names FHIR R4 refuses a name it accepts; return {old: new}.
+
+    FHIR R4 types Expression.name as `id` (letters, digits, '-' and '.'), yet tools such as
+    the LHC-Forms rule editor write FHIRPath names like `any_questions_answered`. Each such
+    name becomes its camelCase form (`anyQuestionsAnswered`), and every `%name` in the
+    Questionnaire's expressions is rewritten to match, so what is calculated stays the same
+    and the stored Questionnaire is valid R4.
+    """
+    owners = [data] + [item for _w, item in _walk_items(data.get("item") or [])
+                       if isinstance(item, dict)]
+    expressions = [
+        ext["valueExpression"] for owner in owners for ext in owner.get("extension") or []
+        if isinstance(ext, dict) and isinstance(ext.get("valueExpression"), dict)
+    ]
+    names = {e.get("name") for e in expressions if isinstance(e.get("name"), str)}
+    renames: dict[str, str] = {}
+    for name in sorted(names):
+        if _FHIR_ID.fullmatch(name) or not _FHIRPATH_NAME.fullmatch(name):
+            continue
+        parts = [part for part in name.split("_") if part]
+        new = (parts[0] + "".join(part[:1].upper() + part[1:] for part in parts[1:])) if parts else "v"
+        new = new[:60]
+        candidate, n = new, 2
+        while candidate in names or candidate in renames.values():
+            candidate, n = f"{new}{n}", n + 1
+        renames[name] = candidate
+    if not renames:
+        return renames
+    pattern = re.compile(
+        r"%(`?)(" + "|".join(re.escape(old) for old in sorted(renames, key=len, reverse=True))
+        + r")\1(?![A-Za-z0-9_])"
+    )
+    for expr in expressions:
+        if expr.get("name") in renames:
+            expr["name"] = renames[expr["name"]]
+        if isinstance(expr.get("expression"), str):
+            expr["expression"] = pattern.sub(lambda m: "%" + renames[m.group(2)], expr["expression"])
+    return renames
+
+
+def check_questionnaire(
+    text: str | bytes, *, source: str = "file", notes: list[str] | None = None
+) -> dict:
     """Return the Questionnaire JSON in text if this product supports all of it.
 
     Raise InstrumentError naming the line and reason of a JSON error, each unsupported
-    element, or each FHIR R4 validation error.
+    element, or each FHIR R4 validation error. A Questionnaire without `url` (LHC-Forms
+    often leaves it out) that is identified by a LOINC panel code gets the canonical
+    http://loinc.org/q/CODE, and variable names R4 refuses are renamed (see
+    `_rename_variables`); what was done is appended to `notes` for the administrator.
     """
     from fhir.resources.R4B.questionnaire import Questionnaire
     from pydantic import ValidationError
 
+    notes = notes if notes is not None else []
     data = parse_json(text, source=source)
     problems = unsupported_elements(data)
     if problems:
         raise InstrumentError(problems)
+    renames = _rename_variables(data)
+    if renames:
+        notes.append(
+            f"{source}: FHIR R4 does not allow '_' in variable names, so "
+            + ", ".join(f"{old} is stored as {new}" for old, new in renames.items())
+            + "; the calculations are unchanged."
+        )
     try:
         Questionnaire.model_validate(data)
     except ValidationError as exc:
@@ -179,7 +309,17 @@ def check_questionnaire(text: str | bytes, *, source: str = "file") -> dict:
             ]
         ) from None
     if not data.get("url"):
-        raise InstrumentError([f"{source}: Questionnaire.url is required to identify the instrument"])
+        code = loinc_panel_code(data)
+        if not code:
+            raise InstrumentError([
+                f"{source}: Questionnaire.url is required to identify the instrument"
+                " (there is no url and no LOINC code to derive one from)"
+            ])
+        data["url"] = LOINC_QUESTIONNAIRE + code
+        notes.append(
+            f"{source}: the file has no url; Safe Haven identifies it as {data['url']} from its"
+            f" LOINC code {code}. Importing a file with the same code and version again replaces it."
+        )
     problems = []
     seen: set[str] = set()
     for _where, item in _walk_items(data.get("item") or []):
@@ -187,37 +327,45 @@ def check_questionnaire(text: str | bytes, *, source: str = "file") -> dict:
         if link in seen:
             problems.append(f"linkId '{link}' is used twice")
         seen.add(link)
-    names = {name: [] for name in _variable_names(data)}
-    for expression in _expressions(data):
+    options = _options(data)
+    for where, expression, names in _scoped_expressions(data):
         try:
-            evaluate({"resourceType": "QuestionnaireResponse"}, expression, _context({}, data, names),
-                     model=fhirpath_models["r4"], options=_options(data))
+            evaluate({"resourceType": "QuestionnaireResponse"}, expression,
+                     _context({}, data, {name: [] for name in names}),
+                     model=fhirpath_models["r4"], options=options)
         except Exception as exc:  # fhirpathpy raises plain exceptions for bad expressions
-            problems.append(f"FHIRPath expression '{expression[:80]}' cannot be evaluated: {exc}")
+            hint = (
+                " (a variable is usable only on the item that declares it and the items inside it)"
+                if "undefined environment variable" in str(exc) else ""
+            )
+            problems.append(
+                f"{where}: FHIRPath expression '{expression[:80]}' cannot be evaluated: {exc}{hint}"
+            )
     if problems:
         raise InstrumentError(problems)
     return data
 
 
-def _expressions(data: dict) -> list[str]:
-    out = []
-    owners = [data] + [item for _w, item in _walk_items(data.get("item") or [])]
-    for owner in owners:
+def _scoped_expressions(data: dict):
+    """Yield (where, expression, variable names in scope) for every expression, root first."""
+
+    def declared(owner: dict) -> list[str]:
+        return [
+            ext["valueExpression"]["name"] for ext in owner.get("extension") or []
+            if ext.get("url") == VARIABLE_URL and (ext.get("valueExpression") or {}).get("name")
+        ]
+
+    def expressions(owner: dict, where: str, outer: list[str]):
+        names = outer + declared(owner)
         for ext in owner.get("extension") or []:
             expr = ext.get("valueExpression")
             if isinstance(expr, dict) and expr.get("expression"):
-                out.append(expr["expression"])
-    return out
+                yield where, expr["expression"], names
+        for item in owner.get("item") or []:
+            if isinstance(item, dict):
+                yield from expressions(item, f"item {item.get('linkId', '?')}", names)
 
-
-def _variable_names(data: dict) -> list[str]:
-    owners = [data] + [item for _w, item in _walk_items(data.get("item") or [])]
-    return [
-        ext["valueExpression"]["name"]
-        for owner in owners
-        for ext in owner.get("extension") or []
-        if ext.get("url") == VARIABLE_URL and (ext.get("valueExpression") or {}).get("name")
-    ]
+    yield from expressions(data, "Questionnaire", [])
 
 
 def ext_value(owner: dict, url: str, default: Any = None) -> Any:
@@ -242,13 +390,71 @@ def meta(data: dict) -> dict[str, Any]:
         "code": (codes[0].get("code", "") if codes else "")[:40],
         "sensitive": bool(ext_value(data, SENSITIVE_URL, True)),
         "wording_verified": bool(ext_value(data, WORDING_URL, False)),
+        "translations": translations(data),
     }
+
+
+# --- languages ----------------------------------------------------------------------------
+
+def _sub_values(ext: dict) -> dict[str, Any]:
+    """Return {sub-extension url: value[x]} of a complex extension."""
+    return {
+        sub.get("url"): next((v for k, v in sub.items() if k.startswith("value")), None)
+        for sub in ext.get("extension") or [] if isinstance(sub, dict)
+    }
+
+
+def _translation_languages(node: Any, found: set[str]) -> None:
+    if isinstance(node, list):
+        for value in node:
+            _translation_languages(value, found)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key.startswith("_") and isinstance(value, dict):
+                for ext in value.get("extension") or []:
+                    if isinstance(ext, dict) and ext.get("url") == TRANSLATION_URL:
+                        lang = _sub_values(ext).get("lang")
+                        if isinstance(lang, str) and lang:
+                            found.add(lang)
+            else:
+                _translation_languages(value, found)
+
+
+def translations(data: dict) -> dict[str, bool]:
+    """Return {language: verified} for each language the Questionnaire carries text in.
+
+    `verified` is true only when a `translation-verified` extension says so for that
+    language: a translation checked against a validated published one. Otherwise it is
+    a plain-language rendering that has not been validated.
+    """
+    found: set[str] = set()
+    _translation_languages(data.get("item") or [], found)
+    _translation_languages({k: v for k, v in data.items() if k.startswith("_")}, found)
+    verified: dict[str, bool] = {}
+    for ext in data.get("extension") or []:
+        if isinstance(ext, dict) and ext.get("url") == TRANSLATION_VERIFIED_URL:
+            parts = _sub_values(ext)
+            if isinstance(parts.get("lang"), str):
+                verified[parts["lang"]] = parts.get("verified") is True
+    return {lang: verified.get(lang, False) for lang in sorted(found)}
+
+
+def translated(owner: dict, key: str, lang: str) -> str:
+    """Return owner[key] in the language lang when a translation exists, else as written."""
+    for ext in (owner.get("_" + key) or {}).get("extension") or []:
+        if isinstance(ext, dict) and ext.get("url") == TRANSLATION_URL:
+            parts = _sub_values(ext)
+            if parts.get("lang") == lang and isinstance(parts.get("content"), str) and parts["content"]:
+                return parts["content"]
+    value = owner.get(key, "")
+    return value if isinstance(value, str) else ""
 
 
 # --- scoring ------------------------------------------------------------------------------
 
-def _ordinal_map(questionnaire: dict) -> dict[tuple[str, str], Decimal]:
-    out: dict[tuple[str, str], Decimal] = {}
+def _ordinal_map(questionnaire: dict) -> dict[str, list[tuple[str, Decimal]]]:
+    """Return {answer code: [(system, ordinal), ...]} over every answerOption coding."""
+    out: dict[str, list[tuple[str, Decimal]]] = {}
     for _w, item in _walk_items(questionnaire.get("item") or []):
         for option in item.get("answerOption") or []:
             coding = option.get("valueCoding")
@@ -260,10 +466,21 @@ def _ordinal_map(questionnaire: dict) -> dict[tuple[str, str], Decimal]:
             if value is None:
                 value = ext_value(coding, ITEM_WEIGHT_URL, ext_value(option, ITEM_WEIGHT_URL))
             if value is not None:
-                key = (coding.get("system", ""), coding.get("code", ""))
-                out.setdefault(key, Decimal(str(value)))
-                out.setdefault(("", coding.get("code", "")), Decimal(str(value)))
+                out.setdefault(coding.get("code", ""), []).append(
+                    (coding.get("system", ""), Decimal(str(value)))
+                )
     return out
+
+
+def same_coding(a: dict, b: dict) -> bool:
+    """Return whether two codings name the same answer.
+
+    The codes must be equal; the systems too, unless one side leaves its system out (LHC-Forms
+    writes LOINC answer codes without a system, other tools with http://loinc.org).
+    """
+    if a.get("code") != b.get("code"):
+        return False
+    return not a.get("system") or not b.get("system") or a.get("system") == b.get("system")
 
 
 def _options(questionnaire: dict) -> dict:
@@ -278,11 +495,10 @@ def _options(questionnaire: dict) -> dict:
             if own is not None:
                 out.append(float(own))
                 continue
-            value = ordinals.get((coding.get("system", ""), coding.get("code", "")))
-            if value is None:
-                value = ordinals.get(("", coding.get("code", "")))
-            if value is not None:
-                out.append(float(value))
+            for system, value in ordinals.get(coding.get("code", ""), []):
+                if same_coding(coding, {"code": coding.get("code"), "system": system}):
+                    out.append(float(value))
+                    break
         return out
 
     table = {
@@ -360,34 +576,41 @@ def _find_response_item(response: dict, link_id: str) -> dict | None:
     return None
 
 
-def _set_answer(response: dict, link_id: str, value: Decimal | None, path: list[dict]) -> None:
-    """Write a calculated value into the response (creating the item where it belongs)."""
+def _set_answer(response: dict, item: dict, value: Decimal | None, path: list[dict]) -> None:
+    """Write a calculated value into the response (creating the item where it belongs).
+
+    No value (the expression gave an empty result) leaves the item without an answer.
+    """
+    link_id = item["linkId"]
     existing = _find_response_item(response, link_id)
-    answer = [] if value is None else [_decimal_answer(value)]
+    answer = [] if value is None else [_number_answer(value, item.get("type", ""))]
     if existing is not None:
         if answer:
             existing["answer"] = answer
         else:
             existing.pop("answer", None)
         return
+    if not answer:
+        return
     container = response
     for parent in path:
         found = None
-        for item in container.setdefault("item", []):
-            if item.get("linkId") == parent["linkId"]:
-                found = item
+        for child in container.setdefault("item", []):
+            if child.get("linkId") == parent["linkId"]:
+                found = child
         if found is None:
             found = {"linkId": parent["linkId"]}
             container["item"].append(found)
         container = found
-    new = {"linkId": link_id}
-    if answer:
-        new["answer"] = answer
-    container.setdefault("item", []).append(new)
+    container.setdefault("item", []).append({"linkId": link_id, "answer": answer})
 
 
-def _decimal_answer(value: Decimal) -> dict:
-    if value == value.to_integral_value():
+def _number_answer(value: Decimal, kind: str) -> dict:
+    """Return the answer for an integer or decimal item (valueDecimal when it is not whole)."""
+    whole = value == value.to_integral_value()
+    if kind == "decimal":
+        return {"valueDecimal": int(value) if whole else float(value)}
+    if whole:
         return {"valueInteger": int(value)}
     return {"valueDecimal": float(value)}
 
@@ -422,39 +645,52 @@ def _interpret(item: dict, value: Decimal | None) -> tuple[str, bool]:
 def score(questionnaire: dict, response: dict) -> Score:
     """Score a QuestionnaireResponse against its Questionnaire.
 
-    Evaluate the Questionnaire's `variable`s, then every item's `calculatedExpression`
-    (written back into the response so later expressions can use them), interpret each
-    calculated item with its bands and positive threshold, and evaluate the safety rules.
-    The response dict is updated in place with the calculated answers.
+    Evaluate the `variable`s (a variable is visible on the item that declares it and the
+    items inside it, as SDC says), then every item's `calculatedExpression` in document
+    order (written back into the response so later expressions can use them), interpret
+    each calculated item with its bands and positive threshold, and evaluate the safety
+    rules. `%resource` is the response and `%questionnaire` the Questionnaire wherever an
+    expression sits. A calculation that gives an empty result leaves the item unanswered:
+    no total is better than a made-up 0 when nothing was answered. The response dict is
+    updated in place with the calculated answers.
     """
     model = fhirpath_models["r4"]
     options = _options(questionnaire)
-    variables: dict[str, Any] = {}
 
-    def run(expression: str) -> list:
+    def run(expression: str, variables: dict) -> list:
         try:
             return evaluate(response, expression, _context(response, questionnaire, variables),
                             model=model, options=options)
         except Exception as exc:  # fhirpathpy raises plain exceptions
             raise InstrumentError([f"FHIRPath '{expression[:80]}' failed: {exc}"]) from None
 
-    def load_variables(owner: dict) -> None:
+    def with_variables(owner: dict, outer: dict) -> dict:
+        scope = dict(outer)
         for ext in owner.get("extension") or []:
             if ext.get("url") == VARIABLE_URL:
                 expr = ext.get("valueExpression") or {}
                 if expr.get("name") and expr.get("expression"):
-                    variables[expr["name"]] = run(expr["expression"])
+                    scope[expr["name"]] = run(expr["expression"], scope)
+        return scope
 
     result = Score(youth_screen=bool(ext_value(questionnaire, YOUTH_URL, False)))
     calculated_items = []
-    load_variables(questionnaire)
-    for item, parents in _items_with_parents(questionnaire.get("item") or []):
-        load_variables(item)
-        expr = ext_value(item, CALCULATED_URL)
-        if isinstance(expr, dict) and expr.get("expression"):
-            value = _first_number(run(expr["expression"]))
-            _set_answer(response, item["linkId"], value, parents)
-            calculated_items.append((item, value))
+    safety_rules = []
+
+    def visit(items: list, parents: list, outer: dict) -> None:
+        for item in items or []:
+            scope = with_variables(item, outer)
+            expr = ext_value(item, CALCULATED_URL)
+            if isinstance(expr, dict) and expr.get("expression"):
+                value = _first_number(run(expr["expression"], scope))
+                _set_answer(response, item, value, parents)
+                calculated_items.append((item, value))
+            safety_rules.append((item, scope))
+            visit(item.get("item") or [], parents + [item], scope)
+
+    root_scope = with_variables(questionnaire, {})
+    safety_rules.append((questionnaire, root_scope))
+    visit(questionnaire.get("item") or [], [], root_scope)
     for item, value in calculated_items:
         codes = item.get("code") or []
         code = codes[0] if codes else {}
@@ -471,23 +707,96 @@ def score(questionnaire: dict, response: dict) -> Score:
             )
         )
         result.positive = result.positive or positive
-    for owner in [questionnaire] + [i for i, _p in _items_with_parents(questionnaire.get("item") or [])]:
+    for owner, scope in safety_rules:
         rule = ext_value(owner, SAFETY_URL)
         if isinstance(rule, dict) and rule.get("expression"):
-            if any(v is True for v in run(rule["expression"])):
+            if any(v is True for v in run(rule["expression"], scope)):
                 result.safety = True
     return result
 
 
+def has_scoring(questionnaire: dict) -> bool:
+    """Return whether the Questionnaire calculates anything (a total, a subscale)."""
+    return any(
+        isinstance(ext_value(item, CALCULATED_URL), dict)
+        for _w, item in _walk_items(questionnaire.get("item") or [])
+    )
+
+
+def has_cut_off(questionnaire: dict) -> bool:
+    """Return whether any calculated item says at which value the screen is positive."""
+    return any(
+        ext_value(item, POSITIVE_URL) is not None
+        for _w, item in _walk_items(questionnaire.get("item") or [])
+    )
+
+
+def has_safety_rule(questionnaire: dict) -> bool:
+    """Return whether the Questionnaire has a same-visit safety rule."""
+    owners = [questionnaire] + [item for _w, item in _walk_items(questionnaire.get("item") or [])]
+    return any(isinstance(ext_value(owner, SAFETY_URL), dict) for owner in owners)
+
+
+def is_score_field(item: dict) -> bool:
+    """Return whether an item holds a score that nothing calculates (unit {score}).
+
+    Older LHC-Forms exports leave the total as a plain number for the clinician to fill
+    in; the person answering on the tablet is never asked for it.
+    """
+    if item.get("type") not in {"integer", "decimal"} or ext_value(item, CALCULATED_URL):
+        return False
+    unit = ext_value(item, _FHIR_EXT + "questionnaire-unit")
+    return isinstance(unit, dict) and "{score}" in {unit.get("code"), unit.get("display")}
+
+
+def scoring_notes(questionnaire: dict) -> list[str]:
+    """Return what an administrator must know about how this Questionnaire is scored."""
+    notes = []
+    required = sum(
+        1 for _w, item in _walk_items(questionnaire.get("item") or [])
+        if item.get("required") is True and item.get("type") not in {"group", "display"}
+    )
+    if not has_scoring(questionnaire):
+        fields = [i["linkId"] for _w, i in _walk_items(questionnaire.get("item") or [])
+                  if is_score_field(i)]
+        text = (
+            "the file calculates no score: answers are saved without a total, nothing is marked"
+            " positive and no follow-up opens automatically."
+        )
+        if fields:
+            text += (
+                f" The score field {', '.join(fields)} is not shown on the tablet; staff may type"
+                " a total they worked out, which is kept with the answers only."
+            )
+        notes.append(text)
+    else:
+        if not has_cut_off(questionnaire):
+            notes.append(
+                "the file sets no cut-off: its total is recorded, but nothing is marked positive"
+                " and no follow-up opens automatically."
+            )
+    if required:
+        notes.append(
+            f"the file marks {required} question{'s' if required != 1 else ''} as required;"
+            " Safe Haven still lets the person skip any question."
+        )
+    return notes
+
+
 # --- answering ---------------------------------------------------------------------------
 
-def answerable_items(questionnaire: dict) -> list[dict]:
-    """Return the items a person answers (not groups, displays or calculated items), in order."""
+def answerable_items(questionnaire: dict, *, self_administered: bool = False) -> list[dict]:
+    """Return the items a person answers (not groups, displays or calculated items), in order.
+
+    With self_administered (the tablet), score fields left for staff are left out too.
+    """
     out = []
     for item, _parents in _items_with_parents(questionnaire.get("item") or []):
         if item.get("type") in {"group", "display"}:
             continue
         if ext_value(item, CALCULATED_URL) is not None or item.get("readOnly"):
+            continue
+        if self_administered and is_score_field(item):
             continue
         out.append(item)
     return out
@@ -496,9 +805,7 @@ def answerable_items(questionnaire: dict) -> list[dict]:
 def _answer_matches(answer: dict, operator: str, expected: Any) -> bool:
     value = next((v for k, v in answer.items() if k.startswith("value")), None)
     if isinstance(value, dict) and isinstance(expected, dict):
-        same = value.get("code") == expected.get("code") and (
-            not expected.get("system") or value.get("system") == expected.get("system")
-        )
+        same = same_coding(value, expected)
         return same if operator == "=" else (not same if operator == "!=" else False)
     try:
         if operator == "=":

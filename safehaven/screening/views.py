@@ -68,13 +68,30 @@ def instruments(request):
                     )
                     messages.success(request, _("Imported: %(titles)s") % {
                         "titles": ", ".join(i.title for i in imported)})
+                    for instrument in imported:
+                        for note in getattr(instrument, "import_notes", []):
+                            messages.warning(request, note)
                     return redirect("screening:instruments")
                 except engine.InstrumentError as exc:
                     problems = exc.problems
         status = 400
-    rows = list(Instrument.objects.order_by("title").values(
-        "title", "name", "url", "version", "code", "sensitive", "wording_verified", "active",
-        "imported_at"))
+    rows = []
+    for instrument in Instrument.objects.order_by("title"):
+        resource = instrument.resource
+        if not engine.has_scoring(resource):
+            scoring = _("No score calculated: staff may enter a total; nothing opens a follow-up")
+        elif engine.has_cut_off(resource):
+            scoring = _("Scored by the file's rules, with a cut-off")
+        else:
+            scoring = _("Scored by the file's rules; no cut-off, nothing opens a follow-up")
+        rows.append({
+            "title": instrument.title, "url": instrument.url, "version": instrument.version,
+            "code": instrument.code, "sensitive": instrument.sensitive,
+            "wording_verified": instrument.wording_verified, "active": instrument.active,
+            "scoring": scoring,
+            "translations": [{"lang": lang, "verified": verified}
+                             for lang, verified in engine.translations(resource).items()],
+        })
     return render(request, "screening/instruments.html",
                   {"form": form, "problems": problems, "instruments": rows}, status=status)
 
@@ -183,14 +200,25 @@ def session_view(request, public_id):
     return render(request, "screening/session.html", context, status=400)
 
 
-def _items_for_display(instrument, lang: str, answers: dict | None = None):
-    """Return the items of an instrument ready for the template (text in the language if given)."""
+def _items_for_display(instrument, lang: str, answers: dict | None = None, *, tablet: bool = False):
+    """Return the items of an instrument ready for the template, in the language lang.
+
+    Item text and answer labels use the Questionnaire's translations for lang when it has
+    them. On the tablet, score fields left for staff are not shown.
+    """
     out = []
-    for index, item in enumerate(engine.answerable_items(instrument.resource)):
+    items = engine.answerable_items(instrument.resource, self_administered=tablet)
+    for index, item in enumerate(items):
         options = []
         for opt_index, option in enumerate(item.get("answerOption") or []):
-            value = next((v for k, v in option.items() if k.startswith("value")), "")
-            label = value.get("display") or value.get("code") if isinstance(value, dict) else value
+            key = next((k for k in option if k.startswith("value")), "")
+            value = option.get(key, "")
+            if isinstance(value, dict):
+                label = engine.translated(value, "display", lang) or value.get("code", "")
+            elif key == "valueString":
+                label = engine.translated(option, "valueString", lang)
+            else:
+                label = value
             options.append({"value": str(opt_index), "label": label})
         if item.get("type") == "boolean":
             options = [{"value": "true", "label": _("Yes")}, {"value": "false", "label": _("No")}]
@@ -198,7 +226,7 @@ def _items_for_display(instrument, lang: str, answers: dict | None = None):
             "index": index,
             "name": f"a{index}",
             "link_id": item["linkId"],
-            "text": _translated(item, lang),
+            "text": engine.translated(item, "text", lang),
             "type": item.get("type"),
             "options": options,
             "current": (answers or {}).get(item["linkId"], ""),
@@ -207,18 +235,9 @@ def _items_for_display(instrument, lang: str, answers: dict | None = None):
     return out
 
 
-def _translated(item: dict, lang: str) -> str:
-    for ext in (item.get("_text") or {}).get("extension") or []:
-        if ext.get("url") == "http://hl7.org/fhir/StructureDefinition/translation":
-            parts = {e.get("url"): e.get("valueCode") or e.get("valueString")
-                     for e in ext.get("extension") or []}
-            if parts.get("lang") == lang and parts.get("content"):
-                return parts["content"]
-    return item.get("text", "")
-
-
 def _displays(instrument, lang: str) -> list[str]:
-    return [_translated(i, lang) for i in instrument.resource.get("item") or [] if i.get("type") == "display"]
+    return [engine.translated(i, "text", lang) for i in instrument.resource.get("item") or []
+            if i.get("type") == "display"]
 
 
 def _posted_answers(request, items):
@@ -269,7 +288,8 @@ def _ask(request, session_id, instrument_id, *, tablet: bool):
     lang = lang if lang in {"en", "es", "fr"} else "en"
     paused = session.responses.select_related("instrument").filter(
         instrument=instrument, status="in-progress").first()
-    items = _items_for_display(instrument, lang, _saved_answers(paused))
+    with translation.override(lang):  # the Yes / No labels too
+        items = _items_for_display(instrument, lang, _saved_answers(paused), tablet=tablet)
     template = "screening/tablet_questions.html" if tablet else "screening/questions.html"
     context = {"session": session, "instrument": instrument, "items": items,
                "displays": _displays(instrument, lang), "prefer_not": PREFER_NOT, "tablet": tablet}
@@ -285,8 +305,11 @@ def _ask(request, session_id, instrument_id, *, tablet: bool):
         except actions.StepError as exc:
             for item in items:
                 item["current"] = request.POST.get(item["name"], "")
-            context.update(items=items, error=str(exc))
             with translation.override(lang):
+                # The person on the tablet gets a plain message in their language, not linkIds.
+                error = _("Some answers could not be saved. Please check them and try again.") \
+                    if tablet else str(exc)
+                context.update(items=items, error=error)
                 return render(request, template, context, status=400)
         if tablet:
             if pause or request.POST.get("handback") == "1":

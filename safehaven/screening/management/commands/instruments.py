@@ -45,7 +45,16 @@ class Command(BaseCommand):
                 raise CommandError("nothing was imported:\n  " + "\n  ".join(exc.problems)) from None
             for instrument in imported:
                 verified = "yes" if instrument.wording_verified else "no"
-                self.stdout.write(f"imported {instrument.title} ({instrument.url}|{instrument.version}); wording verified: {verified}")
+                languages = engine.translations(instrument.resource)
+                translated = "".join(
+                    f"; {lang} translation verified: {'yes' if ok else 'no'}" for lang, ok in languages.items()
+                )
+                self.stdout.write(
+                    f"imported {instrument.title} ({instrument.url}|{instrument.version}); "
+                    f"wording verified: {verified}{translated}"
+                )
+                for note in getattr(instrument, "import_notes", []):
+                    self.stdout.write(f"  note: {note}")
             return
         try:
             questionnaire = engine.check_questionnaire(self._read(options["questionnaire"]), source=options["questionnaire"])

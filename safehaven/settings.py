@@ -151,7 +151,10 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_IDLE_TIMEOUT = env_int("SAFEHAVEN_IDLE_TIMEOUT_SECONDS", 30 * 60, minimum=60)
 SESSION_ABSOLUTE_TIMEOUT = env_int("SAFEHAVEN_ABSOLUTE_TIMEOUT_SECONDS", 12 * 3600, minimum=300)
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
-SESSION_SAVE_EVERY_REQUEST = True
+# The idle timeout is measured to within this many seconds; the session is saved only when
+# it changes, so an ordinary page view does not write the session row.
+SESSION_ACTIVITY_RESOLUTION = 60
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

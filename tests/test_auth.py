@@ -109,7 +109,7 @@ def test_sessions_end_after_the_absolute_limit(cast, client_for, settings):
 def test_idle_timeout_is_thirty_minutes_by_default(settings):
     assert settings.SESSION_IDLE_TIMEOUT == 30 * 60
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST
+    assert settings.SESSION_ACTIVITY_RESOLUTION <= 60  # activity recorded to within a minute
 
 
 def test_first_sign_in_enrols_an_authenticator(cast):
@@ -133,3 +133,30 @@ def test_sign_out_needs_a_post_and_ends_the_session(cast, client_for):
     assert client.get(reverse("accounts:logout")).status_code == 405
     client.post(reverse("accounts:logout"))
     assert client.get(reverse("people:worklist")).status_code == 302
+
+
+def _session_writes(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return [q["sql"] for q in ctx.captured_queries
+            if "django_session" in q["sql"] and q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT"))]
+
+
+def test_activity_is_written_at_most_once_a_minute(cast, client_for, settings, monkeypatch):
+    client = client_for(cast.alice)
+    url = reverse("people:worklist")
+    clock = [time.time()]
+    monkeypatch.setattr(time, "time", lambda: clock[0])
+    client.get(url)
+    clock[0] += 5
+    assert _session_writes(client, url) == []  # an ordinary page view writes nothing
+    clock[0] += settings.SESSION_ACTIVITY_RESOLUTION
+    assert len(_session_writes(client, url)) == 1  # a minute later the activity is recorded
+    # and the idle timeout counts from that recorded activity
+    clock[0] += settings.SESSION_IDLE_TIMEOUT - 10
+    assert client.get(url).status_code == 200
+    clock[0] += settings.SESSION_IDLE_TIMEOUT + 1
+    assert client.get(url).status_code == 302

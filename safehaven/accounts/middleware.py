@@ -35,8 +35,12 @@ class SessionTimeoutMiddleware:
                 logout(request)
                 messages.info(request, _("You were signed out to protect the records. Please sign in again."))
                 return redirect(reverse("accounts:login"))
-            request.session["last_seen"] = now
-            request.session.setdefault("auth_at", now)
+            # Record activity at most once per SESSION_ACTIVITY_RESOLUTION seconds: the session
+            # row (and its expiry) is then written once a minute, not on every request.
+            if "last_seen" not in request.session or now - last >= settings.SESSION_ACTIVITY_RESOLUTION:
+                request.session["last_seen"] = now
+            if "auth_at" not in request.session:
+                request.session["auth_at"] = now
         return self.get_response(request)
 
 

@@ -273,6 +273,7 @@ def record_response(
     response = (
         ScreeningResponse.objects.select_for_update()
         .filter(session=session, instrument=instrument, status="in-progress")
+        .order_by("-id")  # the (session, instrument, status) index, newest first, no sort
         .first()
     ) or ScreeningResponse(
         person=session.person, session=session, instrument=instrument, author=by, source=source

@@ -180,7 +180,13 @@ class ScreeningResponse(models.Model):
 
     class Meta:
         ordering = ["-authored_at"]
-        indexes = [models.Index(fields=["person", "-authored_at"], name="screen_resp_person")]
+        indexes = [
+            models.Index(fields=["person", "-authored_at"], name="screen_resp_person"),
+            # The paused response of a session to an instrument (views._ask and
+            # actions.record_response): without it the lookup scans every response to the
+            # instrument.
+            models.Index(fields=["session", "instrument", "status"], name="screen_resp_session"),
+        ]
 
     def __str__(self) -> str:
         return f"response {self.public_id}"

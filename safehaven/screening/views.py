@@ -286,8 +286,10 @@ def _ask(request, session_id, instrument_id, *, tablet: bool):
         raise Http404("No such record")
     lang = session.person.preferred_language if tablet else translation.get_language()
     lang = lang if lang in {"en", "es", "fr"} else "en"
+    # Served by the (session, instrument, status) index; ordering by id (newest first) lets
+    # SQLite read the index backwards instead of sorting by authored_at.
     paused = session.responses.select_related("instrument").filter(
-        instrument=instrument, status="in-progress").first()
+        instrument=instrument, status="in-progress").order_by("-id").first()
     with translation.override(lang):  # the Yes / No labels too
         items = _items_for_display(instrument, lang, _saved_answers(paused), tablet=tablet)
     template = "screening/tablet_questions.html" if tablet else "screening/questions.html"

@@ -2,7 +2,16 @@
 
 Parsing and validation use `fhir.resources.R4B`; `variable`, `calculatedExpression`
 and the safety rules are FHIRPath evaluated with `fhirpathpy`. Nothing here touches the
-database: `actions.import_instrument` stores what `check_questionnaire` accepts.
+database: `actions.import_instruments` stores what `check_questionnaire` accepts.
+
+Files exported by NLM LHC-Forms load as they are: their presentation and extraction
+extensions are accepted, a missing url becomes http://loinc.org/q/CODE, and their own
+variables and calculatedExpression compute the total. A file that calculates nothing
+(older exports) is imported too, and Safe Haven does not substitute its own rules: the
+answers are kept without a total, nothing is marked positive, the score field is not
+shown on the tablet, and the administrator is told so (`scoring_notes`), with the
+shipped instrument of the same LOINC code that does score. Guessing a total from rules
+the administrator did not choose could silently mis-score a file whose codes differ.
 """
 
 import json

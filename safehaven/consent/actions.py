@@ -9,7 +9,9 @@ import re
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from safehaven.audit.actions import record
@@ -44,14 +46,33 @@ class ConsentInputError(ValueError):
         self.messages = messages
 
 
+class ConsentConflict(ConsentInputError):
+    """Someone else changed this record after the form was read: nothing was saved."""
+
+
 # --- care steps ----------------------------------------------------------------------------
+
+def latest_step_answer(encounter: Encounter, step: str) -> CareStepConsent | None:
+    """Return the answer that stands for one step of one visit (the latest), or None."""
+    return (
+        CareStepConsent.objects.filter(encounter=encounter, step=step)
+        .order_by("-answered_at", "-id").first()
+    )
+
 
 @transaction.atomic
 def record_step_answer(
     *, by: Any, encounter: Encounter, step: str, status: str, preference: str = "",
-    note: str = "", ip: str = "",
+    note: str = "", seen: str | None = None, ip: str = "",
 ) -> CareStepConsent:
-    """Record what the person said about one step of care, and when they said it."""
+    """Record what the person said about one step of care, and when they said it.
+
+    `seen` is the public id of the answer the form showed for this step ("" for none). If
+    another answer was recorded since, a yes or no (or a new preference) is refused with
+    ConsentConflict, so a stale page cannot overrule what the person said in the meantime.
+    "Stop" is always recorded: the person may stop at any moment, whatever the page showed.
+    `seen=None` (code, not a form) skips the check.
+    """
     care_step = get_step(step)
     if status not in {code for code, _label in STEP_STATUSES}:
         raise ConsentInputError([_("Choose yes, no, or stop.")])
@@ -60,6 +81,16 @@ def record_step_answer(
     valid_preferences = {code for code, _label in care_step.choices}
     if preference and preference not in valid_preferences:
         raise ConsentInputError([_("Choose one of the listed preferences.")])
+    if seen is not None and status != "inactive":
+        # One answer at a time per visit: the row lock queues a second writer on PostgreSQL
+        # until this transaction ends (SQLite's IMMEDIATE transactions already queue them).
+        Encounter.objects.select_for_update().filter(pk=encounter.pk).values_list("pk").first()
+        latest = latest_step_answer(encounter, care_step.code)
+        if (str(latest.public_id) if latest else "") != seen:
+            raise ConsentConflict([_(
+                "Someone else recorded an answer for this step while your page was open. "
+                "Their answer is shown below: ask again if you need to."
+            )])
     answer = CareStepConsent.objects.create(
         person=encounter.person, encounter=encounter, step=care_step.code, status=status,
         preference=preference, note=note.strip(), recorded_by=by,
@@ -157,15 +188,32 @@ def grant_consent(
 
 
 @transaction.atomic
-def revoke_consent(*, by: Any, grant: ConsentGrant, reason: str = "", ip: str = "") -> ConsentGrant:
-    """Withdraw a consent now; it stops applying at once."""
-    if grant.revoked_at is not None:
-        raise ConsentInputError([_("This consent was already withdrawn.")])
-    grant.revoked_at = timezone.now()
-    grant.revoked_by = by
-    grant.revocation_reason = reason.strip()[:300]
-    grant.version += 1
-    grant.save(update_fields=["revoked_at", "revoked_by", "revocation_reason", "version"])
+def revoke_consent(
+    *, by: Any, grant: ConsentGrant, version: int, reason: str = "", ip: str = "",
+) -> ConsentGrant:
+    """Withdraw a consent now; it stops applying at once.
+
+    `version` is the version the form was read at. One conditional UPDATE claims the change,
+    so of two people withdrawing (or changing) the same consent only the first succeeds;
+    the other gets ConsentConflict, nothing changes and no audit event is written.
+    """
+    now = timezone.now()
+    reason = reason.strip()[:300]
+    claimed = ConsentGrant.objects.filter(pk=grant.pk, version=version, revoked_at__isnull=True).update(
+        revoked_at=now, revoked_by=by, revocation_reason=reason, version=F("version") + 1,
+    )
+    if not claimed:
+        current = ConsentGrant.objects.filter(pk=grant.pk).only("revoked_at").first()
+        if current is not None and current.revoked_at is not None:
+            raise ConsentConflict([_(
+                "This consent was already withdrawn, on %(date)s. Nothing was changed."
+            ) % {"date": date_format(timezone.localtime(current.revoked_at), "SHORT_DATETIME_FORMAT")}])
+        raise ConsentConflict([_(
+            "Someone else changed this consent while your page was open. Nothing was changed. "
+            "Check it below and withdraw it again if they still want to."
+        )])
+    grant.revoked_at, grant.revoked_by, grant.revocation_reason = now, by, reason
+    grant.version = version + 1
     record(by=by, action="consent.revoke", obj=grant, person=grant.person, ip=ip)
     return grant
 
@@ -222,11 +270,16 @@ def record_required_report(
 
 @transaction.atomic
 def mark_report_told(*, by: Any, report: RequiredReport, how_told: str, ip: str = "") -> RequiredReport:
-    """Record that the person has been told about a required report, and how."""
-    if report.person_told_at is not None:
-        raise ConsentInputError([_("They were already told about this report.")])
+    """Record that the person has been told about a required report, and how.
+
+    The row is locked and read again first, so if two people record it at once only the
+    first is saved; the other gets ConsentConflict and no audit event.
+    """
     if not how_told.strip():
         raise ConsentInputError([_("Say how they were told about the report.")])
+    current = RequiredReport.objects.select_for_update().filter(pk=report.pk).only("person_told_at").first()
+    if report.person_told_at is not None or current is None or current.person_told_at is not None:
+        raise ConsentConflict([_("They were already told about this report. Nothing was changed.")])
     report.person_told_at = timezone.now()
     report.how_told = how_told.strip()
     report.save(update_fields=["person_told_at", "how_told"])

@@ -23,6 +23,8 @@ class StepAnswerForm(forms.Form):
     status = forms.ChoiceField(label=_("Their answer"), choices=STEP_STATUSES)
     preference = forms.CharField(label=_("Their preference"), max_length=30, required=False)
     note = forms.CharField(label=_("In their words (optional)"), max_length=500, required=False)
+    # The answer the page showed for this step ("" when none): a stale yes or no is refused.
+    seen = forms.CharField(required=False, max_length=36, widget=forms.HiddenInput)
 
     def clean_note(self):
         return clean_text(self.cleaned_data["note"])
@@ -108,6 +110,8 @@ class GrantForm(forms.Form):
 
 class RevokeForm(forms.Form):
     reason = forms.CharField(label=_("Reason (optional; never required)"), max_length=300, required=False)
+    # The version of the consent the page showed: a withdrawal from a stale page is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def clean_reason(self):
         return clean_text(self.cleaned_data["reason"])

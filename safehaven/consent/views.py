@@ -21,7 +21,7 @@ from safehaven.access.gate import (
 )
 from safehaven.accounts.permissions import Perm
 from safehaven.consent import actions, queries
-from safehaven.consent.actions import ConsentInputError
+from safehaven.consent.actions import ConsentConflict, ConsentInputError
 from safehaven.consent.decision import Recipient, log_disclosure, may_disclose
 from safehaven.consent.forms import (
     LANGUAGE_CHOICES,
@@ -57,6 +57,7 @@ def encounter_steps(request, public_id):
         request.user, public_id, need=need, action="consent.steps.view", request=request
     )
     errors: list[str] = []
+    status = 200
     if request.method == "POST":
         form = StepAnswerForm(request.POST)
         if form.is_valid():
@@ -64,15 +65,18 @@ def encounter_steps(request, public_id):
             try:
                 actions.record_step_answer(
                     by=request.user, encounter=encounter, step=data["step"], status=data["status"],
-                    preference=data["preference"], note=data["note"], ip=client_ip(request),
+                    preference=data["preference"], note=data["note"], seen=data["seen"],
+                    ip=client_ip(request),
                 )
                 messages.success(request, _("Their answer is recorded."))
                 url = reverse("consent:encounter_steps", args=[encounter.public_id])
                 return redirect(f"{url}#step-{data['step']}")
+            except ConsentConflict as exc:
+                errors, status = exc.messages, 409
             except ConsentInputError as exc:
-                errors = exc.messages
+                errors, status = exc.messages, 400
         else:
-            errors = _form_errors(form)
+            errors, status = _form_errors(form), 400
     states = queries.step_states(encounter)
     return render(
         request, "consent/encounter_steps.html",
@@ -80,7 +84,7 @@ def encounter_steps(request, public_id):
             "encounter": encounter, "person": encounter.person, "states": states, "errors": errors,
             "open": encounter.status in actions.OPEN_ENCOUNTER_STATUSES,
         },
-        status=400 if errors else 200,
+        status=status,
     )
 
 
@@ -91,18 +95,27 @@ def encounter_steps(request, public_id):
 def person_consents(request, public_id):
     """List a person's sharing consents, required reports and the ways to print them."""
     person = _person(request, public_id, "consent.list")
+    return render(request, "consent/person_consents.html", _consents_context(person))
+
+
+def _consents_context(person, **extra) -> dict:
+    """What the consents page shows: the person's consents as they stand now, and reports."""
     now = timezone.now()
     grants = queries.grants_for(person)
-    return render(
-        request, "consent/person_consents.html",
-        {
-            "person": person, "grants": grants, "now": now,
-            "in_force": [g for g in grants if g.is_in_force(now)],
-            "ended": [g for g in grants if not g.is_in_force(now)],
-            "reports": queries.reports_for(person), "languages": LANGUAGE_CHOICES,
-            "import_form": FhirImportForm(),
-        },
-    )
+    return {
+        "person": person, "grants": grants, "now": now,
+        "in_force": [g for g in grants if g.is_in_force(now)],
+        "ended": [g for g in grants if not g.is_in_force(now)],
+        "reports": queries.reports_for(person), "languages": LANGUAGE_CHOICES,
+        "import_form": FhirImportForm(), **extra,
+    }
+
+
+def _conflict_page(request, person, exc: ConsentConflict) -> HttpResponse:
+    """Answer a stale change with 409: say so, change nothing, show the consents as they are now."""
+    person = _person(request, person.public_id, "consent.list")  # the page shows them: an access
+    return render(request, "consent/person_consents.html",
+                  _consents_context(person, conflict=exc.messages), status=409)
 
 
 @login_required
@@ -157,9 +170,11 @@ def revoke_grant(request, public_id):
         messages.error(request, " ".join(_form_errors(form)))
         return redirect("consent:person", public_id=grant.person.public_id)
     try:
-        actions.revoke_consent(by=request.user, grant=grant, reason=form.cleaned_data["reason"],
-                               ip=client_ip(request))
+        actions.revoke_consent(by=request.user, grant=grant, version=form.cleaned_data["version"],
+                               reason=form.cleaned_data["reason"], ip=client_ip(request))
         messages.success(request, _("The consent is withdrawn. Nothing more will be shared under it."))
+    except ConsentConflict as exc:
+        return _conflict_page(request, grant.person, exc)
     except ConsentInputError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("consent:person", public_id=grant.person.public_id)
@@ -212,6 +227,8 @@ def report_told(request, public_id):
         actions.mark_report_told(by=request.user, report=report, how_told=form.cleaned_data["how_told"],
                                  ip=client_ip(request))
         messages.success(request, _("Recorded that they were told."))
+    except ConsentConflict as exc:
+        return _conflict_page(request, report.person, exc)
     except ConsentInputError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("consent:person", public_id=report.person.public_id)
@@ -397,14 +414,7 @@ def fhir_import(request, public_id):
             errors = exc.messages
     else:
         errors = _form_errors(form)
-    now = timezone.now()
-    grants = queries.grants_for(person)
     return render(
         request, "consent/person_consents.html",
-        {"person": person, "grants": grants, "now": now,
-         "in_force": [g for g in grants if g.is_in_force(now)],
-         "ended": [g for g in grants if not g.is_in_force(now)],
-         "reports": queries.reports_for(person), "languages": LANGUAGE_CHOICES,
-         "import_form": form, "import_errors": errors},
-        status=400,
+        _consents_context(person, import_form=form, import_errors=errors), status=400,
     )

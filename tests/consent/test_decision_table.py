@@ -55,7 +55,7 @@ def test_the_decision_table_over_recipients_purposes_categories_and_time(cast):
 def test_revocation_takes_effect_at_once(cast):
     g = grant(cast)
     assert may_disclose(cast.patient, SHELTER, "referral", ["identity_contact"])
-    actions.revoke_consent(by=cast.ana, grant=g)
+    actions.revoke_consent(by=cast.ana, grant=g, version=g.version)
     assert not may_disclose(cast.patient, SHELTER, "referral", ["identity_contact"])
 
 

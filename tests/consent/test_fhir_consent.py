@@ -67,7 +67,8 @@ def test_import_refuses_a_consent_about_someone_else_and_writes_nothing(cast):
 def test_import_skips_withdrawn_consents(cast):
     from safehaven.consent.actions import revoke_consent
 
-    g = revoke_consent(by=cast.ana, grant=grant(cast))
+    g = grant(cast)
+    g = revoke_consent(by=cast.ana, grant=g, version=g.version)
     resource = to_fhir(g)
     assert resource["status"] == "inactive"
     assert import_fhir_consents(by=cast.ana, person=cast.patient, resource=resource) == []

@@ -121,7 +121,7 @@ def test_expiring_lists_consents_ending_soon_for_my_people_only(cast):
     soon = grant(cast, days=5)
     grant(cast, days=60)
     revoked = grant(cast, days=3)
-    actions.revoke_consent(by=cast.ana, grant=revoked)
+    actions.revoke_consent(by=cast.ana, grant=revoked, version=revoked.version)
     assert list(queries.expiring(cast.ana)) == [soon]
     assert list(queries.expiring(cast.carol)) == []
     assert list(queries.expiring([cast.site_a])) == [soon]

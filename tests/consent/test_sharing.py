@@ -85,13 +85,16 @@ def test_law_enforcement_sharing_is_recorded_only_when_they_asked_for_it(cast, c
 
 def test_withdrawing_a_consent_stops_sharing_at_once(cast, client_for):
     g = grant(cast)
-    response = client_for(cast.bob).post(reverse("consent:revoke", args=[g.public_id]), {"reason": ""})
+    page = client_for(cast.bob).get(reverse("consent:person", args=[cast.patient.public_id])).content.decode()
+    assert f'name="version" value="{g.version}"' in page
+    response = client_for(cast.bob).post(reverse("consent:revoke", args=[g.public_id]),
+                                         {"reason": "", "version": g.version})
     assert response.status_code == 302
     g.refresh_from_db()
-    assert g.revoked_at is not None and g.revoked_by == cast.bob
+    assert g.revoked_at is not None and g.revoked_by == cast.bob and g.version == 2
     assert not may_disclose(cast.patient, SHELTER, "referral", ["identity_contact"])
-    again = client_for(cast.bob).post(reverse("consent:revoke", args=[g.public_id]), follow=True)
-    assert "already withdrawn" in again.content.decode()
+    again = client_for(cast.bob).post(reverse("consent:revoke", args=[g.public_id]), {"version": 1})
+    assert again.status_code == 409 and "already withdrawn" in again.content.decode()
 
 
 def test_withdrawing_is_404_for_another_team_and_403_for_other_roles(cast, client_for):

@@ -169,6 +169,8 @@ if PRODUCTION and DEMO_SHOW_TOTP:
     raise ConfigurationError("SAFEHAVEN_DEMO_SHOW_TOTP cannot be on in production")
 
 BREAK_GLASS_MINUTES = env_int("SAFEHAVEN_BREAK_GLASS_MINUTES", 60, minimum=5)
+# The evaluation dashboard reuses figures read at most this many seconds ago (0: read each time).
+EVALUATION_FIGURES_MAX_AGE = env_int("SAFEHAVEN_EVALUATION_FIGURES_MAX_AGE", 15 * 60, minimum=0)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español"), ("fr", "Français")]

@@ -13,3 +13,6 @@ from safehaven.settings import *  # noqa: E402,F403
 # hold no plaintext of encrypted fields.
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # noqa: F405
+
+# Tests read the evaluation figures afresh each time unless a test asks to keep them.
+EVALUATION_FIGURES_MAX_AGE = 0

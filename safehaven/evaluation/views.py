@@ -1,5 +1,6 @@
 """Evaluation pages: suppressed aggregate figures, downloads, and the research extract."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -12,7 +13,7 @@ from safehaven.access.gate import client_ip, require_perm
 from safehaven.accounts.models import Site
 from safehaven.accounts.permissions import Perm
 from safehaven.audit.actions import record
-from safehaven.evaluation import charts, exports, research
+from safehaven.evaluation import charts, exports, keeping, research
 from safehaven.evaluation.forms import FilterForm, ResearchForm
 from safehaven.evaluation.measures import (
     ALL,
@@ -63,7 +64,8 @@ def dashboard(request):
     quarter = form.cleaned_data["quarter"]
     chosen = next((s for s in sites if str(s.public_id) == form.cleaned_data["site"]), None)
     site_key = chosen.pk if chosen else ALL
-    cube = build_cube(year, sites)
+    figures = keeping.figures_for(year, [s.pk for s in sites])
+    cube = build_cube(year, sites, figures=figures)
     periods = [quarter] if quarter else PERIODS
     tables = _tables(cube, site_key, periods)
     place = chosen.name if chosen else _("all my sites")
@@ -81,7 +83,8 @@ def dashboard(request):
                detail={"year": year, "quarter": quarter, "site": str(chosen.public_id) if chosen else "all",
                        "format": fmt})
     context = {"form": form, "tables": tables, "chart": chart, "title": title, "cube": cube,
-               "generated": timezone.now(), "unavailable": cube.unavailable}
+               "generated": timezone.now(), "figures_read_at": figures.computed_at,
+               "figures_max_minutes": max(settings.EVALUATION_FIGURES_MAX_AGE // 60, 1) if settings.EVALUATION_FIGURES_MAX_AGE else 0, "unavailable": cube.unavailable}
     stem = f"evaluation-{year}{'-' + quarter if quarter else ''}"
     if fmt == "csv":
         return _download(exports.to_csv(title, tables), "text/csv; charset=utf-8", f"{stem}.csv")

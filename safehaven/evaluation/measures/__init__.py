@@ -206,10 +206,8 @@ def _people_served(year, site_ids, today):
     return counts
 
 
-def build_cube(year: int, sites: list[Site], *, k: int = K) -> Cube:
-    """Compute and protect the whole cube for a year and the given sites."""
-    site_ids = [s.pk for s in sites]
-    today = timezone.localdate()
+def _rows_and_groups():
+    """Return the cube's rows, the (parts, total) groups within them, and the unavailable measures."""
     rows = [
         Row("served", _("People seen"), "served"),
         Row("new", _("First visit ever"), "served"),
@@ -223,30 +221,17 @@ def build_cube(year: int, sites: list[Site], *, k: int = K) -> Cube:
             Row(f"lost_{months}", "", "retention", hidden=True),
         ]
         groups_within.append(([f"retained_{months}", f"lost_{months}"], f"eligible_{months}"))
-    served_counts = _people_served(year, site_ids, today)
-    sets: dict[str, dict] = {}
-
-    cube_unavailable = []
-    stat_values: dict[tuple, list] = {}
-    snapshots: dict[tuple, int] = {}
-    hidden_rows = {r.key for r in rows if r.hidden}
-    start, end = _bounds(year)
+    unavailable = []
     for provider in providers.all_providers():
         if not provider.available:
-            cube_unavailable.append((provider.title, provider.waiting))
+            unavailable.append((provider.title, provider.waiting))
             continue
         MEASURE_TITLES.setdefault(provider.key, provider.title)
         prefix = f"{provider.key}."
-        if provider.snapshot is not None:
-            for row_key, label in provider.rows:
-                rows.append(Row(prefix + row_key, label, provider.key, hidden=row_key in provider.hidden_rows,
-                                periods=(NOW,)))
-            for (row_key, site), count in provider.snapshot(site_ids=site_ids).items():
-                if site == ALL or site in site_ids:
-                    snapshots[(prefix + row_key, site, NOW)] = int(count)
-        else:
-            for row_key, label in provider.rows:
-                rows.append(Row(prefix + row_key, label, provider.key, hidden=row_key in provider.hidden_rows))
+        periods = (NOW,) if provider.snapshot is not None else tuple(PERIODS)
+        for row_key, label in provider.rows:
+            rows.append(Row(prefix + row_key, label, provider.key, hidden=row_key in provider.hidden_rows,
+                            periods=periods))
         for row_key, label, numerator, denominator in provider.ratio_rows:
             after = next(i for i, r in enumerate(rows) if r.key == prefix + numerator)
             rows.insert(after + 1, Row(prefix + row_key, label, provider.key, periods=rows[after].periods,
@@ -256,6 +241,40 @@ def build_cube(year: int, sites: list[Site], *, k: int = K) -> Cube:
         for row_key, label, statistic in provider.stat_rows:
             rows.append(Row(prefix + row_key, label, provider.key, statistic=statistic, n_row=f"{prefix}{row_key}.n"))
             rows.append(Row(f"{prefix}{row_key}.n", _("… number of people behind that figure"), provider.key))
+    return rows, groups_within, unavailable
+
+
+@dataclass
+class Figures:
+    """What the database says for one year and set of sites, before any protection.
+
+    counts: {row: {(site, period): people}}; stats: {(row, site, period): number};
+    computed_at: when these were read. Plain data, so it can be kept and reused.
+    """
+
+    counts: dict
+    stats: dict
+    computed_at: datetime.datetime
+
+
+def compute_figures(year: int, site_ids: list[int], today: datetime.date | None = None) -> Figures:
+    """Read the raw figures of the cube from the database (the expensive part)."""
+    today = today or timezone.localdate()
+    counts = _people_served(year, site_ids, today)
+    sets: dict[str, dict] = {}
+    stat_values: dict[tuple, list] = {}
+    start, end = _bounds(year)
+    statistics_of = {}
+    for provider in providers.all_providers():
+        if not provider.available:
+            continue
+        prefix = f"{provider.key}."
+        for row_key, _label, statistic in provider.stat_rows:
+            statistics_of[prefix + row_key] = statistic
+        if provider.snapshot is not None:
+            for (row_key, site), count in provider.snapshot(site_ids=site_ids).items():
+                if site == ALL or site in site_ids:
+                    counts.setdefault(prefix + row_key, {})[(site, NOW)] = int(count)
         if provider.events is not None:
             for row_key, pid, site_id, when in provider.events(site_ids=site_ids, start=start, end=end):
                 for cell in _cells(when, site_id, year, site_ids):
@@ -265,10 +284,20 @@ def build_cube(year: int, sites: list[Site], *, k: int = K) -> Cube:
                 for cell in _cells(when, site_id, year, site_ids):
                     sets.setdefault(f"{prefix}{row_key}.n", {}).setdefault(cell, set()).add(pid)
                     stat_values.setdefault((prefix + row_key, *cell), []).append(float(number))
-    hidden_rows |= {r.key for r in rows if r.hidden}
-    counts = {row: {cell: len(people) for cell, people in by_cell.items()} for row, by_cell in sets.items()}
-    counts.update(served_counts)
+    for row, by_cell in sets.items():
+        counts.setdefault(row, {}).update({cell: len(people) for cell, people in by_cell.items()})
+    stats = {key: _statistic(statistics_of[key[0]], numbers) for key, numbers in stat_values.items() if numbers}
+    return Figures(counts=counts, stats=stats, computed_at=timezone.now())
 
+
+def build_cube(year: int, sites: list[Site], *, k: int = K, figures: Figures | None = None) -> Cube:
+    """Protect the whole cube for a year and the given sites (figures read now unless given)."""
+    site_ids = [s.pk for s in sites]
+    if figures is None:
+        figures = compute_figures(year, site_ids)
+    rows, groups_within, cube_unavailable = _rows_and_groups()
+    hidden_rows = {r.key for r in rows if r.hidden}
+    counts = figures.counts
     site_keys = [s.pk for s in sites] + [ALL]
     cube = Cube(year=year, sites=sites, rows=rows, unavailable=cube_unavailable, k=k)
     count_rows = [r for r in rows if not r.statistic and not r.ratio]
@@ -277,14 +306,14 @@ def build_cube(year: int, sites: list[Site], *, k: int = K) -> Cube:
         for site in site_keys:
             for period in row.periods:
                 key = (row.key, site, period)
-                cube.values[key] = snapshots.get(key, counts.get(row.key, {}).get((site, period), 0))
+                cube.values[key] = counts.get(row.key, {}).get((site, period), 0)
     for row in rows:
         if row.statistic:
             for site in site_keys:
                 for period in row.periods:
-                    numbers = stat_values.get((row.key, site, period))
-                    if numbers:
-                        cube.stats[(row.key, site, period)] = _statistic(row.statistic, numbers)
+                    value = figures.stats.get((row.key, site, period))
+                    if value is not None:
+                        cube.stats[(row.key, site, period)] = value
     groups = []
     for parts, total in groups_within:
         for site in site_keys:

@@ -544,9 +544,34 @@ def run(*, repeat: int = 50, warmup: int = 3, export: bool = True, only: list[st
         if only and s.name not in only:
             continue
         results["scenarios"][s.name] = measure(fx, s, repeat=repeat, warmup=warmup)
+    if not only or "evaluation_figures_read" in only:
+        results["evaluation_figures_read"] = evaluation_figures_read()
     if export and (not only or "bulk_export" in only):
         results["bulk_export"] = bulk_export()
     return results
+
+
+def evaluation_figures_read(repeat: int = 3) -> dict:
+    """Time reading this year's raw evaluation figures for every site (what the dashboard keeps).
+
+    The dashboard scenario above reuses kept figures (up to 15 minutes old); this is the read
+    the first view after that, or the nightly `safehaven evaluation refresh`, pays.
+    """
+    try:
+        from safehaven.evaluation.measures import compute_figures
+    except ImportError:
+        return {"reason": "evaluation not installed"}
+    from safehaven.accounts.models import Site
+
+    site_ids = list(Site.objects.values_list("pk", flat=True))
+    year = timezone.localdate().year
+    walls, cpus = [], []
+    for _ in range(repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
+        compute_figures(year, site_ids)
+        walls.append((time.perf_counter() - wall) * 1000)
+        cpus.append((time.process_time() - cpu) * 1000)
+    return _summary(walls, cpus)
 
 
 def bulk_export() -> dict:

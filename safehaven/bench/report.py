@@ -92,6 +92,14 @@ def table(small: dict, large: dict | None) -> str:
             f"| {s['cpu_median_ms']} / {s['cpu_p95_ms']}{_mark(cpu_ok)} | {growth} "
             f"| {floor.get('median_ms', '')} / {floor.get('cpu_median_ms', '')} | {ratio} |"
         )
+    read = big.get("evaluation_figures_read") or {}
+    if read.get("median_ms") is not None:
+        before = (small.get("evaluation_figures_read") or {}) if large else {}
+        growth = ""
+        if before.get("cpu_p95_ms"):
+            growth = f"{read['p95_ms'] / before['p95_ms']:.2f}× / {read['cpu_p95_ms'] / before['cpu_p95_ms']:.2f}×"
+        rows.append(f"| evaluation figures read (kept 15 min; not a page) | | {read['median_ms']} | {read['p95_ms']} "
+                    f"| {read['cpu_median_ms']} / {read['cpu_p95_ms']} | {growth} | | |")
     export = big.get("bulk_export") or {}
     if export.get("available"):
         rate = export.get("resources_per_second") or 0

@@ -1,7 +1,9 @@
 """Keep the evaluation figures for a while, so the dashboard does not reread a year each time.
 
-``figures_for(year, site_ids)`` returns figures no older than EVALUATION_FIGURES_MAX_AGE
-seconds, reading them again (and keeping them) when the kept ones are older or missing.
+``figures_for(year, site_ids)`` returns the kept figures. When they are older than
+EVALUATION_FIGURES_MAX_AGE seconds it still returns them at once (the page says when they
+were read) and queues one background read of newer ones; only when none are kept does the
+request read them itself.
 ``refresh(...)`` rereads them whatever their age (the `safehaven evaluation refresh` command,
 e.g. run each night, so the first evaluator of the day does not wait).
 """
@@ -10,6 +12,7 @@ import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from safehaven.evaluation.measures import Figures, compute_figures
@@ -39,7 +42,7 @@ def _decode(data: dict, computed_at: datetime.datetime) -> Figures:
 def refresh(year: int, site_ids) -> Figures:
     """Read the figures now and keep them."""
     figures = compute_figures(year, list(site_ids))
-    values = {"computed_at": figures.computed_at, "data": _encode(figures)}
+    values = {"computed_at": figures.computed_at, "data": _encode(figures), "refreshing_since": None}
     try:
         with transaction.atomic():
             KeptFigures.objects.update_or_create(year=year, sites_key=_key(site_ids), defaults=values)
@@ -49,12 +52,25 @@ def refresh(year: int, site_ids) -> Figures:
 
 
 def figures_for(year: int, site_ids) -> Figures:
-    """Return figures no older than EVALUATION_FIGURES_MAX_AGE seconds."""
+    """Return the kept figures, queueing a background read when they are too old.
+
+    With EVALUATION_FIGURES_MAX_AGE = 0 nothing is kept: the figures are read each time.
+    """
     max_age = settings.EVALUATION_FIGURES_MAX_AGE
     if max_age <= 0:
         return compute_figures(year, list(site_ids))
-    kept = (KeptFigures.objects.filter(year=year, sites_key=_key(site_ids))
-            .only("computed_at", "data").first())
-    if kept is not None and timezone.now() - kept.computed_at <= datetime.timedelta(seconds=max_age):
-        return _decode(kept.data, kept.computed_at)
-    return refresh(year, site_ids)
+    key = _key(site_ids)
+    kept = KeptFigures.objects.filter(year=year, sites_key=key).only("computed_at", "data").first()
+    if kept is None:
+        return refresh(year, site_ids)
+    now = timezone.now()
+    if now - kept.computed_at > datetime.timedelta(seconds=max_age):
+        # One queued read at a time: claim the row unless a read was queued recently.
+        claimed = KeptFigures.objects.filter(pk=kept.pk).filter(
+            Q(refreshing_since__isnull=True) | Q(refreshing_since__lt=now - datetime.timedelta(seconds=max_age))
+        ).update(refreshing_since=now)
+        if claimed:
+            from safehaven.evaluation.tasks import refresh_figures
+
+            transaction.on_commit(lambda: refresh_figures.enqueue(year, sorted(int(pk) for pk in set(site_ids))))
+    return _decode(kept.data, kept.computed_at)

@@ -17,10 +17,12 @@ class KeptFigures(models.Model):
     sites_key = models.CharField(max_length=500, help_text="sorted site ids, comma separated")
     computed_at = models.DateTimeField(default=timezone.now)
     data = models.JSONField()
+    # Set while a background read of newer figures is queued or running.
+    refreshing_since = models.DateTimeField(null=True, blank=True)
 
     # Unprotected counts can be small: they never leave this table without the protection.
     data_classification = {"id": "none", "year": "none", "sites_key": "none", "computed_at": "none",
-                           "data": "sensitive"}
+                           "refreshing_since": "none", "data": "sensitive"}
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["year", "sites_key"], name="kept_figures_year_sites")]

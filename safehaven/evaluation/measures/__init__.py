@@ -8,6 +8,7 @@ Other capabilities add measures through `providers.register_provider`.
 import calendar
 import datetime
 import statistics
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Case, IntegerField, Max, Min, Value, When
@@ -166,7 +167,7 @@ def _people_served(year, site_ids, today):
     flags = {}
     for pid, first, last in span:
         # Calendar months are counted on the clinic's local calendar.
-        first, last = timezone.localtime(first), timezone.localtime(last)
+        first, last = first.astimezone(tz), last.astimezone(tz)
         new_quarter = (first.month - 1) // 3 + 1 if first.year == year else 0
         retention = []
         for months in RETENTION_MONTHS:
@@ -175,34 +176,34 @@ def _people_served(year, site_ids, today):
                 retention.append((months, _at_least_months_later(first, last, months)))
         flags[pid] = (new_quarter, tuple(retention))
 
-    counts: dict[str, dict] = {}
-
-    def count(cell, is_new, retention):
-        for row in ("served", "new" if is_new else "returning"):
-            by_cell = counts.setdefault(row, {})
-            by_cell[cell] = by_cell.get(cell, 0) + 1
-        if is_new:
-            for months, retained in retention:
-                for row in (f"eligible_{months}", f"{'retained' if retained else 'lost'}_{months}"):
-                    by_cell = counts.setdefault(row, {})
-                    by_cell[cell] = by_cell.get(cell, 0) + 1
-
+    # Tally each distinct key by (cell, new?, retention flags); the few distinct combinations
+    # are then spread over the rows.
+    tally: Counter = Counter()
     site_year, all_quarter, all_year = set(), set(), set()
     for pid, site_id, q in visits:
         new_quarter, retention = flags[pid]
-        count((site_id, f"Q{q}"), new_quarter == q, retention)
+        tally[((site_id, f"Q{q}"), new_quarter == q, retention)] += 1
         site_year.add((pid, site_id))
         all_quarter.add((pid, q))
         all_year.add(pid)
     for pid, site_id in site_year:
         new_quarter, retention = flags[pid]
-        count((site_id, "Y"), new_quarter != 0, retention)
+        tally[((site_id, "Y"), new_quarter != 0, retention)] += 1
     for pid, q in all_quarter:
         new_quarter, retention = flags[pid]
-        count((ALL, f"Q{q}"), new_quarter == q, retention)
+        tally[((ALL, f"Q{q}"), new_quarter == q, retention)] += 1
     for pid in all_year:
         new_quarter, retention = flags[pid]
-        count((ALL, "Y"), new_quarter != 0, retention)
+        tally[((ALL, "Y"), new_quarter != 0, retention)] += 1
+    counts: dict[str, dict] = defaultdict(dict)
+    for (cell, is_new, retention), n in tally.items():
+        rows = ["served", "new" if is_new else "returning"]
+        if is_new:
+            for months, retained in retention:
+                rows += [f"eligible_{months}", f"{'retained' if retained else 'lost'}_{months}"]
+        for row in rows:
+            counts[row][cell] = counts[row].get(cell, 0) + n
+    counts = dict(counts)
     return counts
 
 
@@ -261,10 +262,12 @@ def compute_figures(year: int, site_ids: list[int], today: datetime.date | None 
     """Read the raw figures of the cube from the database (the expensive part)."""
     today = today or timezone.localdate()
     counts = _people_served(year, site_ids, today)
-    sets: dict[str, dict] = {}
-    stat_values: dict[tuple, list] = {}
+    # People per (row, site, quarter) first; each set then counts in its four cells at once.
+    people: dict[tuple, set] = defaultdict(set)
+    numbers_of: dict[tuple, list] = defaultdict(list)
     start, end = _bounds(year)
     statistics_of = {}
+    quarter_of = _quarter_finder(year, site_ids)
     for provider in providers.all_providers():
         if not provider.available:
             continue
@@ -277,15 +280,25 @@ def compute_figures(year: int, site_ids: list[int], today: datetime.date | None 
                     counts.setdefault(prefix + row_key, {})[(site, NOW)] = int(count)
         if provider.events is not None:
             for row_key, pid, site_id, when in provider.events(site_ids=site_ids, start=start, end=end):
-                for cell in _cells(when, site_id, year, site_ids):
-                    sets.setdefault(prefix + row_key, {}).setdefault(cell, set()).add(pid)
+                quarter = quarter_of(when, site_id)
+                if quarter:
+                    people[(prefix + row_key, site_id, quarter)].add(pid)
         if provider.values is not None:
             for row_key, pid, site_id, when, number in provider.values(site_ids=site_ids, start=start, end=end):
-                for cell in _cells(when, site_id, year, site_ids):
-                    sets.setdefault(f"{prefix}{row_key}.n", {}).setdefault(cell, set()).add(pid)
-                    stat_values.setdefault((prefix + row_key, *cell), []).append(float(number))
-    for row, by_cell in sets.items():
-        counts.setdefault(row, {}).update({cell: len(people) for cell, people in by_cell.items()})
+                quarter = quarter_of(when, site_id)
+                if quarter:
+                    people[(f"{prefix}{row_key}.n", site_id, quarter)].add(pid)
+                    numbers_of[(prefix + row_key, site_id, quarter)].append(float(number))
+    cell_people: dict[tuple, set] = defaultdict(set)
+    for (row, site_id, quarter), pids in people.items():
+        for cell in ((site_id, quarter), (site_id, "Y"), (ALL, quarter), (ALL, "Y")):
+            cell_people[(row, cell)] |= pids
+    for (row, cell), pids in cell_people.items():
+        counts.setdefault(row, {})[cell] = len(pids)
+    stat_values: dict[tuple, list] = defaultdict(list)
+    for (row, site_id, quarter), numbers in numbers_of.items():
+        for site, period in ((site_id, quarter), (site_id, "Y"), (ALL, quarter), (ALL, "Y")):
+            stat_values[(row, site, period)].extend(numbers)
     stats = {key: _statistic(statistics_of[key[0]], numbers) for key, numbers in stat_values.items() if numbers}
     return Figures(counts=counts, stats=stats, computed_at=timezone.now())
 
@@ -330,18 +343,24 @@ def build_cube(year: int, sites: list[Site], *, k: int = K, figures: Figures | N
     return cube
 
 
-def _cells(when, site_id, year, site_ids):
-    """Return the (site, period) cells an event at this time and site counts in."""
-    if when is None or site_id not in site_ids:
-        return ()
-    if isinstance(when, datetime.datetime):
-        local = timezone.localtime(when) if timezone.is_aware(when) else when
-    else:
-        local = when
-    if local.year != year:
-        return ()
-    quarter = _quarter(local.month)
-    return ((site_id, quarter), (site_id, "Y"), (ALL, quarter), (ALL, "Y"))
+def _quarter_finder(year, site_ids):
+    """Return quarter(when, site_id): "Q1".."Q4" for an event of this year at one of the sites, else "".
+
+    Made once per read: the time zone and the site set are looked up once, since this runs
+    for every event of the year.
+    """
+    tz = timezone.get_current_timezone()
+    wanted = set(site_ids)
+    names = ["", "Q1", "Q1", "Q1", "Q2", "Q2", "Q2", "Q3", "Q3", "Q3", "Q4", "Q4", "Q4"]
+
+    def quarter(when, site_id):
+        if when is None or site_id not in wanted:
+            return ""
+        if isinstance(when, datetime.datetime) and when.tzinfo is not None:
+            when = when.astimezone(tz)
+        return names[when.month] if when.year == year else ""
+
+    return quarter
 
 
 def _statistic(kind: str, numbers: list[float]) -> float:

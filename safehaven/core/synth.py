@@ -17,6 +17,7 @@ from safehaven.accounts.roles import ensure_default_roles
 from safehaven.audit import chain
 from safehaven.audit.models import AuditEvent
 from safehaven.bench import fastinsert
+from safehaven.core import dbstats
 from safehaven.lib.blind_index import fold, name_key
 from safehaven.lib.progress import Progress
 from safehaven.people.models import (
@@ -152,6 +153,7 @@ def generate(
 
     _fill(result, rng, patients=patients, seed=seed, encounters_per_person=encounters_per_person,
           progress=progress, batch=batch, full=full, services=services)
+    dbstats.refresh()  # a bulk load: let the query planner see the new sizes
     return result
 
 
@@ -167,6 +169,7 @@ def add_people(
     result.sites = list(Site.objects.filter(organisation=org).order_by("pk"))
     _fill(result, random.Random(seed), patients=patients, seed=seed, encounters_per_person=encounters_per_person,
           progress=progress, batch=batch, full=full, services=0)
+    dbstats.refresh()
     return result
 
 

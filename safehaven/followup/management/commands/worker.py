@@ -16,17 +16,20 @@ class Command(BaseCommand):
                             help="seconds between passes (default 15)")
 
     def handle(self, *args, once: bool, interval: float, **options):
+        from safehaven.core.dbstats import Every
         from safehaven.followup.delivery import sweep
 
         interval = max(interval, 1.0)
         worker_id = f"safehaven-{get_random_string(12)}"
         self.stdout.write(f"Worker {worker_id} started.")
+        planner_statistics = Every()
         while True:
             # First settle reminders a stopped worker left half-done, then send what is due.
             counts = sweep()
             if counts:
                 self.stdout.write("Reminders: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
             self._run_queue(worker_id)
+            planner_statistics()  # keeps the query plans right as the data grows
             if once:
                 return
             time.sleep(interval)

@@ -15,7 +15,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from safehaven.evaluation.measures import Figures, compute_figures
+from safehaven.accounts.models import Site
+from safehaven.evaluation.measures import Figures, build_cube, compute_figures
 from safehaven.evaluation.models import KeptFigures
 
 
@@ -28,6 +29,7 @@ def _encode(figures: Figures) -> dict:
         "counts": [[row, site, period, n] for row, cells in figures.counts.items()
                    for (site, period), n in cells.items()],
         "stats": [[row, site, period, value] for (row, site, period), value in figures.stats.items()],
+        "suppressed": None if figures.suppressed is None else [list(key) for key in sorted(figures.suppressed, key=str)],
     }
 
 
@@ -36,12 +38,16 @@ def _decode(data: dict, computed_at: datetime.datetime) -> Figures:
     for row, site, period, n in data["counts"]:
         counts.setdefault(row, {})[(site, period)] = n
     stats = {(row, site, period): value for row, site, period, value in data["stats"]}
-    return Figures(counts=counts, stats=stats, computed_at=computed_at)
+    suppressed = data.get("suppressed")
+    return Figures(counts=counts, stats=stats, computed_at=computed_at,
+                   suppressed=None if suppressed is None else {tuple(key) for key in suppressed})
 
 
 def refresh(year: int, site_ids) -> Figures:
-    """Read the figures now and keep them."""
+    """Read the figures now, work out their protection once, and keep both."""
     figures = compute_figures(year, list(site_ids))
+    sites = list(Site.objects.filter(pk__in=list(site_ids)).order_by("name"))
+    figures.suppressed = build_cube(year, sites, figures=figures).suppressed
     values = {"computed_at": figures.computed_at, "data": _encode(figures), "refreshing_since": None}
     try:
         with transaction.atomic():

@@ -47,7 +47,7 @@ def dashboard(request):
     """Show the protected figures for a year, a quarter and a site, or download them."""
     site_ids = require_perm(request.user, Perm.VIEW_AGGREGATE)
     sites = list(Site.objects.filter(pk__in=site_ids).order_by("name"))
-    years = available_years()
+    years = available_years(site_ids)
     data = request.GET.copy()
     data.setdefault("year", str(years[0]))
     wanted_site = data.get("site", "")

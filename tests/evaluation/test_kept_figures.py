@@ -93,3 +93,22 @@ def test_refresh_refuses_an_impossible_year(cast):
 
     with pytest.raises(CommandError, match="outside"):
         call_command("evaluation", "refresh", "--year", "1066")
+
+
+def test_protection_is_worked_out_once_and_kept_with_the_figures(cast, settings, monkeypatch):
+    settings.EVALUATION_FIGURES_MAX_AGE = 900
+    people_seen(cast, cast.site_a, 14, 2, name="U")
+    people_seen(cast, cast.site_a, 4, 5, name="V", earlier=True)
+    fresh = build_cube(YEAR, [cast.site_a], figures=compute_figures(YEAR, [cast.site_a.pk]))
+    keeping.figures_for(YEAR, [cast.site_a.pk])  # read, protected and kept
+    from safehaven.evaluation import measures
+
+    def no_second_protection(*args, **kwargs):
+        raise AssertionError("protection was worked out again for kept figures")
+
+    monkeypatch.setattr(measures, "protect", no_second_protection)
+    kept = build_cube(YEAR, [cast.site_a], figures=keeping.figures_for(YEAR, [cast.site_a.pk]))
+    assert kept.suppressed == fresh.suppressed and kept.suppressed
+    # Another k is protected afresh, never with the kept cells.
+    with pytest.raises(AssertionError, match="worked out again"):
+        build_cube(YEAR, [cast.site_a], k=20, figures=keeping.figures_for(YEAR, [cast.site_a.pk]))

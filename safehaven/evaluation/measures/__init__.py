@@ -11,7 +11,7 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Case, IntegerField, Max, Min, Value, When
+from django.db.models import Case, IntegerField, Max, Min, OuterRef, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -256,6 +256,8 @@ class Figures:
     counts: dict
     stats: dict
     computed_at: datetime.datetime
+    # The cells protection hides for these figures (at k = K), once worked out; None until then.
+    suppressed: set | None = None
 
 
 def compute_figures(year: int, site_ids: list[int], today: datetime.date | None = None) -> Figures:
@@ -339,7 +341,11 @@ def build_cube(year: int, sites: list[Site], *, k: int = K, figures: Figures | N
             for site in site_keys:
                 groups.append([(row.key, site, p) for p in row.periods])
     hidden = {(key, s, p) for key in hidden_rows for s in site_keys for p in periods_of[key]}
-    cube.suppressed = protect(cube.values, groups, hidden=hidden, k=k)
+    if figures.suppressed is not None and k == K:
+        # Protection worked out when these figures were kept (same figures, sites and k).
+        cube.suppressed = set(figures.suppressed)
+    else:
+        cube.suppressed = protect(cube.values, groups, hidden=hidden, k=k)
     return cube
 
 
@@ -368,8 +374,16 @@ def _statistic(kind: str, numbers: list[float]) -> float:
     return round(value, 1)
 
 
-def available_years() -> list[int]:
+def available_years(site_ids=None) -> list[int]:
+    """Return the years with figures to show, newest first (at least five, at most sixteen).
+
+    The first visit is found per site through the (site, started_at) index, in one query,
+    instead of reading every visit's date.
+    """
     this_year = timezone.localdate().year
-    first = Encounter.objects.aggregate(first=Min("started_at"))["first"]
+    sites = Site.objects.all() if site_ids is None else Site.objects.filter(pk__in=list(site_ids))
+    earliest = Encounter.objects.filter(site=OuterRef("pk")).order_by("started_at").values("started_at")[:1]
+    firsts = [when for when in sites.annotate(first=Subquery(earliest)).values_list("first", flat=True) if when]
+    first = min(firsts) if firsts else None
     start = min(timezone.localtime(first).year if first else this_year, this_year - 4)
     return list(range(this_year, max(start, this_year - 15) - 1, -1))

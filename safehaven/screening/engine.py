@@ -12,6 +12,9 @@ answers are kept without a total, nothing is marked positive, the score field is
 shown on the tablet, and the administrator is told so (`scoring_notes`), with the
 shipped instrument of the same LOINC code that does score. Guessing a total from rules
 the administrator did not choose could silently mis-score a file whose codes differ.
+
+Which consent data category a response belongs to is the Questionnaire's own data
+(`data_categories`), never its name.
 """
 
 import json
@@ -39,6 +42,9 @@ WORDING_URL = SH + "wording-verified"  # valueBoolean
 # without one, or with verified false, is Safe Haven's own wording, not a validated one.
 TRANSLATION_VERIFIED_URL = SH + "translation-verified"
 YOUTH_URL = SH + "youth-screen"  # valueBoolean: a positive result about a minor opens a report
+# valueCode, one or more: the consent data category (consent.models.DATA_CATEGORIES) that
+# responses to the instrument and their scores belong to; it decides their sensitivity labels.
+CATEGORY_URL = SH + "data-category"
 DATA_ABSENT_URL = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 TRANSLATION_URL = "http://hl7.org/fhir/StructureDefinition/translation"
 LOCAL_SYSTEM = "https://safehaven.example.org/fhir/CodeSystem/screening"
@@ -76,7 +82,7 @@ PRESENTATION_EXTENSIONS = {
 }
 SUPPORTED_EXTENSIONS = {
     ORDINAL_URL, ITEM_WEIGHT_URL, VARIABLE_URL, CALCULATED_URL, BAND_URL, POSITIVE_URL,
-    SAFETY_URL, SENSITIVE_URL, WORDING_URL, TRANSLATION_VERIFIED_URL, YOUTH_URL,
+    SAFETY_URL, SENSITIVE_URL, WORDING_URL, TRANSLATION_VERIFIED_URL, YOUTH_URL, CATEGORY_URL,
 } | PRESENTATION_EXTENSIONS
 # Extensions we recognise and still refuse, because honouring them would change what is
 # asked or what an answer means; the refusal says why.
@@ -329,7 +335,7 @@ def check_questionnaire(
             f"{source}: the file has no url; Safe Haven identifies it as {data['url']} from its"
             f" LOINC code {code}. Importing a file with the same code and version again replaces it."
         )
-    problems = []
+    problems = _category_problems(data)
     seen: set[str] = set()
     for _where, item in _walk_items(data.get("item") or []):
         link = item.get("linkId")
@@ -386,6 +392,51 @@ def ext_value(owner: dict, url: str, default: Any = None) -> Any:
                     return value
             return ext
     return default
+
+
+# LOINC panels whose data category is known, for files that do not say theirs (an
+# LHC-Forms export of a panel Safe Haven also ships). The codes are the shipped files' own.
+PANEL_CATEGORIES = {
+    "44249-1": "mental_health",  # PHQ-9
+    "55757-9": "mental_health",  # PHQ-2
+    "69737-5": "mental_health",  # GAD-7
+    "72109-2": "substance_use",  # AUDIT-C
+    "82666-9": "substance_use",  # DAST-10
+}
+# What a response to an instrument of unknown content is treated as: the most protected
+# category, so that nothing leaves under a weaker label than it deserves.
+UNKNOWN_CATEGORY = "trafficking_related"
+
+
+def _declared_categories(data: dict) -> list:
+    return [
+        ext.get("valueCode") for ext in data.get("extension") or []
+        if isinstance(ext, dict) and ext.get("url") == CATEGORY_URL
+    ]
+
+
+def _category_problems(data: dict) -> list[str]:
+    from safehaven.consent.models import DATA_CATEGORY_CODES
+
+    return [
+        f"Questionnaire.extension '{CATEGORY_URL}': '{code}' is not a data category"
+        f" (one of {', '.join(DATA_CATEGORY_CODES)})"
+        for code in _declared_categories(data) if code not in DATA_CATEGORY_CODES
+    ]
+
+
+def data_categories(data: dict) -> list[str]:
+    """Return the data categories that responses to this Questionnaire (and their scores) disclose.
+
+    The Questionnaire's own `data-category` extensions decide; without them, a LOINC panel
+    code Safe Haven knows (an imported LHC-Forms PHQ-9 is mental health); otherwise the most
+    protected category, whatever the instrument is called.
+    """
+    declared = [code for code in _declared_categories(data) if isinstance(code, str) and code]
+    if declared:
+        return sorted(set(declared))
+    category = PANEL_CATEGORIES.get(loinc_panel_code(data))
+    return [category or UNKNOWN_CATEGORY]
 
 
 def meta(data: dict) -> dict[str, Any]:

@@ -8,21 +8,20 @@ import json
 
 from safehaven.fhir.common import instant, security_labels
 from safehaven.fhir.registry import ResourceSpec
+from safehaven.screening import engine
 from safehaven.screening.models import HealthConcern, Instrument, ScoredResult, ScreeningResponse
 
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
-CATEGORY_BY_INSTRUMENT = {
-    "PHQ9": "mental_health", "PHQ2": "mental_health", "GAD7": "mental_health",
-    "PCPTSD5": "mental_health", "AUDITC": "substance_use", "DAST10": "substance_use",
-}
 
 
 def instrument_categories(instrument: Instrument) -> list[str]:
-    """Return the data categories a response to this instrument discloses."""
-    category = CATEGORY_BY_INSTRUMENT.get(instrument.name)
-    if category:
-        return [category]
-    return ["trafficking_related"] if instrument.sensitive else ["mental_health"]
+    """Return the data categories a response to this instrument discloses.
+
+    Decided by the Questionnaire's own data (its data-category extension, else a known
+    LOINC panel code), never by its name; an instrument of unknown content is labelled
+    as the most protected category (`engine.data_categories`).
+    """
+    return engine.data_categories(instrument.resource or {})
 
 
 def questionnaire_to_fhir(instrument: Instrument) -> dict:

@@ -242,6 +242,10 @@ def may_offer(session: ScreeningSession, instrument: Instrument) -> bool:
     return session.sensitive_allowed or not instrument.sensitive
 
 
+# engine.Score.status -> ScreeningResponse.outcome
+RESULT_OUTCOMES = {"complete": "completed", "incomplete": "incomplete", "declined": "declined"}
+
+
 @transaction.atomic
 def record_response(
     *,
@@ -258,7 +262,10 @@ def record_response(
 
     A positive result opens a response task; a safety rule (PHQ-9 item 9 above 0) opens a
     same-visit safety task whatever the total; a positive youth screen about a minor opens
-    the mandatory-report record. Raise StepError when the instrument may not be offered.
+    the mandatory-report record. A response with no question answered is recorded as
+    declined, one without a total its instrument's rules require as incomplete; the
+    total is then kept as absent with the reason, never as 0. Raise StepError when the
+    instrument may not be offered.
     """
     _open(session)
     if not may_offer(session, instrument):
@@ -288,17 +295,19 @@ def record_response(
         return response
     result = engine.score(questionnaire, response_json)
     response.status = "completed"
-    response.outcome = "completed"
+    response.outcome = RESULT_OUTCOMES[result.status]
     response.positive = result.positive or result.safety
+    response.answered, response.asked = result.answered, result.asked
     response.answers = json.dumps(response_json)
     response.save()
     for calc in result.calculated:
-        if calc.value is None:
-            continue
+        # A total the rules do not give is kept as absent, with why: never as a 0.
+        absent = "" if calc.value is not None else ("asked-declined" if result.answered == 0 else "unknown")
         ScoredResult.objects.create(
             person=session.person, response=response, system=calc.system, code=calc.code,
-            display=calc.display[:200], value=calc.value, interpretation=calc.interpretation[:200],
-            positive=calc.positive, effective_at=response.authored_at,
+            display=calc.display[:200], value=calc.value, data_absent_reason=absent,
+            interpretation=calc.interpretation[:200], positive=calc.positive,
+            effective_at=response.authored_at,
         )
     if result.safety:
         ResponseTask.objects.create(
@@ -314,7 +323,8 @@ def record_response(
         _open_report(by=by, person=session.person, session=session, response=response)
     record(
         by=by, action="screening.response.complete", obj=response, person=session.person, ip=ip,
-        detail={"instrument": instrument.name, "positive": response.positive, "safety": result.safety},
+        detail={"instrument": instrument.name, "positive": response.positive, "safety": result.safety,
+                "result": result.status},
     )
     return response
 

@@ -13,7 +13,12 @@ shown on the tablet, and the administrator is told so (`scoring_notes`), with th
 shipped instrument of the same LOINC code that does score. Guessing a total from rules
 the administrator did not choose could silently mis-score a file whose codes differ.
 
-Which consent data category a response belongs to is the Questionnaire's own data
+Every question may be skipped or answered "prefer not to say". A total exists only when
+the Questionnaire's own rules give one: the shipped files follow each instrument's
+guidance on missing answers (PHQ-9 prorated with one or two missing, the trafficking
+screens positive as soon as enough yes answers are recorded, the others complete only),
+and whatever a file says, a response with no question answered has no total, never a 0.
+Which consent data category a response belongs to is the Questionnaire's own data too
 (`data_categories`), never its name.
 """
 
@@ -587,12 +592,28 @@ class Calculated:
 
 @dataclass
 class Score:
-    """The result of scoring one response."""
+    """The result of scoring one response.
+
+    `answered` of `asked` questions were answered: the questions the person was asked
+    (those enableWhen leaves on, not score fields kept for staff), an answer of "prefer
+    not to say" or a skipped question counting as not answered.
+    """
 
     calculated: list[Calculated] = field(default_factory=list)
     positive: bool = False
     safety: bool = False  # a same-visit safety response is needed
     youth_screen: bool = False
+    answered: int = 0
+    asked: int = 0
+
+    @property
+    def status(self) -> str:
+        """Return "declined" (no question answered), "incomplete" (a total is missing) or "complete"."""
+        if self.answered == 0:
+            return "declined"
+        if any(c.value is None for c in self.calculated):
+            return "incomplete"
+        return "complete"
 
     def as_json(self) -> dict:
         return {
@@ -610,6 +631,9 @@ class Score:
             ],
             "positive": self.positive,
             "safetyResponse": self.safety,
+            "result": self.status,
+            "answered": self.answered,
+            "asked": self.asked,
         }
 
 
@@ -711,11 +735,18 @@ def score(questionnaire: dict, response: dict) -> Score:
     each calculated item with its bands and positive threshold, and evaluate the safety
     rules. `%resource` is the response and `%questionnaire` the Questionnaire wherever an
     expression sits. A calculation that gives an empty result leaves the item unanswered:
-    no total is better than a made-up 0 when nothing was answered. The response dict is
+    no total is better than a made-up 0. The Questionnaire's own rules say when a partial
+    response has a total (the shipped ones follow each instrument's guidance); whatever
+    they say, a response with no question answered has none. The response dict is
     updated in place with the calculated answers.
     """
+    return _score(questionnaire, response)
+
+
+def _score(questionnaire: dict, response: dict, *, keep_totals_without_answers: bool = False) -> Score:
     model = fhirpath_models["r4"]
     options = _options(questionnaire)
+    answered, asked = answer_counts(questionnaire, response)
 
     def run(expression: str, variables: dict) -> list:
         try:
@@ -733,7 +764,8 @@ def score(questionnaire: dict, response: dict) -> Score:
                     scope[expr["name"]] = run(expr["expression"], scope)
         return scope
 
-    result = Score(youth_screen=bool(ext_value(questionnaire, YOUTH_URL, False)))
+    result = Score(youth_screen=bool(ext_value(questionnaire, YOUTH_URL, False)),
+                   answered=answered, asked=asked)
     calculated_items = []
     safety_rules = []
 
@@ -742,7 +774,8 @@ def score(questionnaire: dict, response: dict) -> Score:
             scope = with_variables(item, outer)
             expr = ext_value(item, CALCULATED_URL)
             if isinstance(expr, dict) and expr.get("expression"):
-                value = _first_number(run(expr["expression"], scope))
+                value = (_first_number(run(expr["expression"], scope))
+                         if answered or keep_totals_without_answers else None)
                 _set_answer(response, item, value, parents)
                 calculated_items.append((item, value))
             safety_rules.append((item, scope))
@@ -775,6 +808,22 @@ def score(questionnaire: dict, response: dict) -> Score:
     return result
 
 
+def answer_counts(questionnaire: dict, response: dict) -> tuple[int, int]:
+    """Return (questions answered, questions asked) in a response.
+
+    The questions asked are those a person answers (`answerable_items`, without score
+    fields kept for staff) that enableWhen leaves on given the answers; a question
+    answered "prefer not to say" or skipped is not answered.
+    """
+    answers: dict[str, list[dict]] = {}
+    for _w, item in _walk_items(response.get("item") or []):
+        if isinstance(item, dict) and item.get("answer"):
+            answers.setdefault(item.get("linkId", ""), []).extend(item["answer"])
+    asked = [item for item in answerable_items(questionnaire, self_administered=True)
+             if is_enabled(item, answers)]
+    return sum(1 for item in asked if answers.get(item["linkId"])), len(asked)
+
+
 def has_scoring(questionnaire: dict) -> bool:
     """Return whether the Questionnaire calculates anything (a total, a subscale)."""
     return any(
@@ -795,6 +844,16 @@ def has_safety_rule(questionnaire: dict) -> bool:
     """Return whether the Questionnaire has a same-visit safety rule."""
     owners = [questionnaire] + [item for _w, item in _walk_items(questionnaire.get("item") or [])]
     return any(isinstance(ext_value(owner, SAFETY_URL), dict) for owner in owners)
+
+
+def _total_without_answers(questionnaire: dict) -> bool:
+    """Return whether the file's own rules give a total to a response with no answer."""
+    empty: dict = {"resourceType": "QuestionnaireResponse", "status": "completed", "item": []}
+    try:
+        result = _score(questionnaire, empty, keep_totals_without_answers=True)
+    except InstrumentError:
+        return False
+    return any(c.value is not None for c in result.calculated)
 
 
 def is_score_field(item: dict) -> bool:
@@ -834,6 +893,11 @@ def scoring_notes(questionnaire: dict) -> list[str]:
             notes.append(
                 "the file sets no cut-off: its total is recorded, but nothing is marked positive"
                 " and no follow-up opens automatically."
+            )
+        if _total_without_answers(questionnaire):
+            notes.append(
+                "the file calculates a total even when no question is answered; Safe Haven records"
+                " no total then (declined), never a 0. Check how its rules treat skipped questions."
             )
     if required:
         notes.append(

@@ -143,9 +143,13 @@ class ScreeningResponse(models.Model):
         ("stopped", _("Stopped")),
         ("entered-in-error", _("Entered in error")),
     ]
+    # "declined": ended without any question answered (the whole screen put aside, or every
+    # question skipped or answered "prefer not to say"); "incomplete": some answered, but
+    # too few for the instrument's total.
     OUTCOMES = [
         ("offered", _("Offered")),
         ("completed", _("Completed")),
+        ("incomplete", _("Incomplete")),
         ("declined", _("Declined")),
         ("deferred", _("Deferred")),
     ]
@@ -162,6 +166,8 @@ class ScreeningResponse(models.Model):
         "author": "none",
         "authored_at": "clinical",
         "positive": "sensitive",
+        "answered": "clinical",
+        "asked": "clinical",
     }
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -177,6 +183,10 @@ class ScreeningResponse(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     authored_at = models.DateTimeField(default=timezone.now)
     positive = models.BooleanField(default=False)
+    # How many of the questions asked were answered (engine.answer_counts), set when the
+    # response is completed; empty for responses scored before they were counted.
+    answered = models.PositiveSmallIntegerField(null=True, blank=True)
+    asked = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-authored_at"]
@@ -193,7 +203,14 @@ class ScreeningResponse(models.Model):
 
 
 class ScoredResult(models.Model):
-    """A scored Observation from a response: a calculated item such as a total score."""
+    """A scored Observation from a response: a calculated item such as a total score.
+
+    A total the instrument's rules do not give (nothing answered, or too little) has no
+    value and says why in `data_absent_reason` (a FHIR data-absent-reason code):
+    "asked-declined" when no question was answered, "unknown" when some were.
+    """
+
+    ABSENT_REASONS = [("asked-declined", _("Declined")), ("unknown", _("Incomplete"))]
 
     data_classification = {
         "id": "none",
@@ -204,6 +221,7 @@ class ScoredResult(models.Model):
         "code": "clinical",
         "display": "clinical",
         "value": "sensitive",
+        "data_absent_reason": "sensitive",
         "interpretation": "sensitive",
         "positive": "sensitive",
         "status": "clinical",
@@ -216,7 +234,10 @@ class ScoredResult(models.Model):
     system = models.CharField(max_length=200, default="http://loinc.org")
     code = models.CharField(max_length=60)
     display = models.CharField(max_length=200, blank=True)
-    value = models.DecimalField(max_digits=8, decimal_places=2)
+    value = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    data_absent_reason = models.CharField(
+        max_length=20, choices=ABSENT_REASONS, blank=True, default="", db_default=""
+    )
     interpretation = models.CharField(max_length=200, blank=True)
     positive = models.BooleanField(default=False)
     status = models.CharField(max_length=20, default="final")  # FHIR Observation.status
@@ -227,7 +248,7 @@ class ScoredResult(models.Model):
         indexes = [models.Index(fields=["code", "person", "effective_at"], name="scored_code_person")]
 
     def __str__(self) -> str:
-        return f"{self.code}={self.value}"
+        return f"{self.code}={self.value if self.value is not None else self.data_absent_reason}"
 
 
 class ResponseTask(models.Model):

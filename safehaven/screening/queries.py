@@ -35,14 +35,15 @@ def score_history(
     are total-score codes such as "44261-6" (PHQ-9), "70274-6" (GAD-7) or
     "pc-ptsd-5-total" (PC-PTSD-5). Each row is
     {"person_id": int, "code": str, "value": Decimal, "effective_at": datetime}.
-    Results of responses entered in error are left out. One query.
+    Results of responses entered in error are left out, and so are totals a response did
+    not give (declined or incomplete: no value, never a 0). One query.
     """
     ids = list(person_ids)
     codes = list(loinc_codes)
     if not ids or not codes:
         return []
     rows = (
-        ScoredResult.objects.filter(person_id__in=ids, code__in=codes, status="final")
+        ScoredResult.objects.filter(person_id__in=ids, code__in=codes, status="final", value__isnull=False)
         .exclude(response__status="entered-in-error")
         .order_by("effective_at", "pk")
         .values("person_id", "code", "value", "effective_at")
@@ -60,8 +61,9 @@ def screen_counts(
 
     Counts are aggregates (no person appears); `site_ids` limits them to those sites,
     `start`/`end` to responses authored in [start, end). "offered" counts every response
-    row (completed, declined, deferred or still open); "positive" counts completed
-    responses that scored positive. A key "_sessions" gives the same for whole PEARR
+    row (completed, incomplete, declined, deferred or still open); "incomplete" those
+    answered in part, too little for a total; "declined" includes responses with no
+    question answered; "positive" counts completed responses that scored positive. A key "_sessions" gives the same for whole PEARR
     sessions (declined = the person declined the whole screen, deferred = put off to a
     later visit). Two queries.
     """
@@ -81,6 +83,7 @@ def screen_counts(
     rows = responses.values("instrument__name").annotate(
         offered=Count("pk"),
         completed=Count("pk", filter=Q(outcome="completed")),
+        incomplete=Count("pk", filter=Q(outcome="incomplete")),
         declined=Count("pk", filter=Q(outcome="declined")),
         deferred=Count("pk", filter=Q(outcome="deferred")),
         positive=Count("pk", filter=Q(outcome="completed", positive=True)),

@@ -114,9 +114,10 @@ def test_lhc_style_variables_score_as_published():
 
 
 def test_a_response_from_another_system_scores_from_codes_alone():
+    codes = ["LA6571-9", "LA6570-1"] + ["LA6568-5"] * 7
     response = {"resourceType": "QuestionnaireResponse", "status": "completed", "item": [
-        {"linkId": "/44250-9", "answer": [{"valueCoding": {"system": "http://loinc.org", "code": "LA6571-9"}}]},
-        {"linkId": "/44255-8", "answer": [{"valueCoding": {"system": "http://loinc.org", "code": "LA6570-1"}}]},
+        {"linkId": item["linkId"], "answer": [{"valueCoding": {"system": "http://loinc.org", "code": code}}]}
+        for item, code in zip(engine.answerable_items(PHQ9), codes, strict=True)
     ]}
     result = engine.score(PHQ9, response)
     assert result.calculated[0].value == 5
@@ -190,9 +191,10 @@ def test_youth_screen_is_positive_at_two_yes(answers):
 
 def test_enable_when_drops_answers_to_questions_that_do_not_apply():
     ptsd = load("pc-ptsd-5.json")
-    raw = {"/pc0": "false", "/pc1": "true", "/pc2": "true", "/pc3": "true"}
+    raw = {"/pc0": "false", "/pc1": "true", "/pc2": "true", "/pc3": "true", "/pc4": "false", "/pc5": "false"}
     response, _ = engine.build_response(ptsd, raw)
-    assert engine.score(ptsd, response).calculated[0].value == 0
+    result = engine.score(ptsd, response)
+    assert result.calculated[0].value == 0 and (result.answered, result.asked) == (1, 1)
     raw["/pc0"] = "true"
     response, _ = engine.build_response(ptsd, raw)
     assert engine.score(ptsd, response).calculated[0].value == 3
@@ -200,11 +202,14 @@ def test_enable_when_drops_answers_to_questions_that_do_not_apply():
 
 def test_prefer_not_to_say_is_recorded_and_scores_nothing():
     items = engine.answerable_items(PHQ9)
-    response, _ = engine.build_response(PHQ9, {items[0]["linkId"]: "2"}, declined={items[8]["linkId"]})
+    raw = {item["linkId"]: "2" for item in items[:8]}
+    response, _ = engine.build_response(PHQ9, raw, declined={items[8]["linkId"]})
     declined = [i for i in response["item"] if i.get("extension")]
     assert declined[0]["extension"][0]["valueCode"] == "asked-declined"
     result = engine.score(PHQ9, response)
-    assert result.calculated[0].value == 2 and result.safety is False
+    # Eight answered: prorated, 16 * 9 / 8 = 18; item 9 declined is not a safety answer.
+    assert result.calculated[0].value == 18 and result.safety is False
+    assert (result.answered, result.asked, result.status) == (8, 9, "complete")
 
 
 def test_bad_answers_are_reported_not_crashing():

@@ -4,6 +4,7 @@ import json
 
 import pytest
 from fhir.resources.R4B.condition import Condition
+from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
@@ -105,3 +106,15 @@ def test_a_declared_category_decides_and_an_unknown_one_is_refused(db):
     with pytest.raises(engine.InstrumentError, match="'gossip' is not a data category"):
         engine.check_questionnaire(json.dumps(data))
 
+
+def test_a_declined_total_leaves_as_an_observation_with_a_data_absent_reason(cast, instruments, private_session):
+    response = actions.record_response(by=cast.alice, session=private_session, instrument=instruments["GAD7"],
+                                       raw={}, declined_items={"/69725-0"})
+    result = response.results.get()
+    observation = fhir_screening.observation_to_fhir(result)
+    Observation.model_validate(observation)
+    assert "valueQuantity" not in observation
+    assert observation["dataAbsentReason"]["coding"][0] == {
+        "system": "http://terminology.hl7.org/CodeSystem/data-absent-reason", "code": "asked-declined",
+        "display": "Asked But Declined"}
+    assert {s["code"] for s in observation["meta"]["security"]} == {"R", "PSY"}

@@ -144,8 +144,9 @@ def test_no_answers_leave_the_total_absent_not_zero(cast, private_session):
     instrument = actions.import_instruments(by="test", files=[("lhc.json", FIXTURE_TEXT)])[0]
     response = actions.record_response(by=cast.alice, session=private_session, instrument=instrument,
                                        raw={}, declined_items={"/44250-9"})
-    assert response.status == "completed"
-    assert not ScoredResult.objects.exists()
+    assert response.status == "completed" and response.outcome == "declined"
+    result = ScoredResult.objects.get()
+    assert result.value is None and result.data_absent_reason == "asked-declined"
     stored = json.loads(response.answers)
     assert total_item(stored) is None
 

@@ -206,7 +206,10 @@ def test_every_question_can_be_skipped_or_answered_prefer_not_to_say(cast, clien
     saved = json.loads(ScreeningResponse.objects.get().answers)
     declined = [i for i in saved["item"] if i.get("extension")]
     assert [i["linkId"] for i in declined] == ["/44260-8"]
-    assert ScoredResult.objects.get().value == 1
+    # One of nine answered: too few for a PHQ-9 total, so none (never a 1 or a 0).
+    result = ScoredResult.objects.get()
+    assert result.value is None and result.data_absent_reason == "unknown" and not result.positive
+    assert ScreeningResponse.objects.get().outcome == "incomplete"
     assert not ResponseTask.objects.exists()
 
 
@@ -361,7 +364,7 @@ def test_the_tablet_pauses_resumes_and_hands_back_without_showing_answers(
     assert saved.status == "in-progress" and not ScoredResult.objects.exists()
     resumed = client.get(url).content.decode()
     assert 'name="a0" value="2" checked' in resumed
-    client.post(url, {"a0": "2", "a1": "1"})
+    client.post(url, {"a0": "2", "a1": "1", **{f"a{i}": "0" for i in range(2, 9)}})
     saved.refresh_from_db()
     assert saved.status == "completed" and saved.source == "self"
     assert ScoredResult.objects.get().value == 3
@@ -435,7 +438,10 @@ def test_screen_counts_give_aggregates_for_evaluation(cast, instruments, private
     actions.record_response(by=cast.alice, session=private_session, instrument=instruments["GAD7"], raw={})
     actions.close_session(by=cast.alice, session=private_session, outcome="completed")
     counts = queries.screen_counts(site_ids=[cast.site_a.pk])
-    assert counts["PHQ9"] == {"offered": 1, "completed": 1, "declined": 0, "deferred": 0, "positive": 1}
-    assert counts["GAD7"]["positive"] == 0
+    assert counts["PHQ9"] == {"offered": 1, "completed": 1, "incomplete": 0, "declined": 0, "deferred": 0,
+                              "positive": 1}
+    # Nothing answered: declined, not a completed screen that scored 0.
+    assert counts["GAD7"] == {"offered": 1, "completed": 0, "incomplete": 0, "declined": 1, "deferred": 0,
+                              "positive": 0}
     assert counts["_sessions"]["completed"] == 1 and counts["_sessions"]["positive"] == 1
     assert queries.screen_counts(site_ids=[cast.site_b.pk])["_sessions"]["offered"] == 0

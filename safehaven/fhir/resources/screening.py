@@ -12,6 +12,12 @@ from safehaven.screening import engine
 from safehaven.screening.models import HealthConcern, Instrument, ScoredResult, ScreeningResponse
 
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
+ABSENT_DISPLAY = {"asked-declined": "Asked But Declined", "unknown": "Unknown"}
+ABSENT_TEXT = {
+    "asked-declined": "No question was answered: there is no total.",
+    "unknown": "Too few questions were answered for a total.",
+}
 
 
 def instrument_categories(instrument: Instrument) -> list[str]:
@@ -55,9 +61,11 @@ def response_to_fhir(response: ScreeningResponse) -> dict:
 
 
 def observation_to_fhir(result: ScoredResult) -> dict:
-    """Return a scored Observation (survey category) derived from its QuestionnaireResponse."""
-    value = result.value
-    number = int(value) if value == value.to_integral_value() else float(value)
+    """Return a scored Observation (survey category) derived from its QuestionnaireResponse.
+
+    A total the response did not give has no value but a dataAbsentReason: asked-declined
+    (no question answered) or unknown (too few answered).
+    """
     resource = {
         "resourceType": "Observation",
         "id": str(result.public_id),
@@ -74,10 +82,23 @@ def observation_to_fhir(result: ScoredResult) -> dict:
                              "display": result.display or result.code}]},
         "subject": {"reference": f"Patient/{result.person.public_id}"},
         "effectiveDateTime": instant(result.effective_at),
-        "valueQuantity": {"value": number, "unit": "{score}",
-                          "system": "http://unitsofmeasure.org", "code": "{score}"},
         "derivedFrom": [{"reference": f"QuestionnaireResponse/{result.response.public_id}"}],
     }
+    value = result.value
+    if value is None:
+        reason = result.data_absent_reason or "unknown"
+        text = ABSENT_TEXT.get(reason, "")
+        answered, asked = result.response.answered, result.response.asked
+        if reason == "unknown" and answered is not None and asked:
+            text = f"Incomplete: {answered} of {asked} questions answered, too few for a total."
+        resource["dataAbsentReason"] = {
+            "coding": [{"system": DATA_ABSENT, "code": reason, "display": ABSENT_DISPLAY.get(reason, reason)}],
+            "text": text,
+        }
+        return resource
+    number = int(value) if value == value.to_integral_value() else float(value)
+    resource["valueQuantity"] = {"value": number, "unit": "{score}",
+                                 "system": "http://unitsofmeasure.org", "code": "{score}"}
     if result.interpretation:
         resource["interpretation"] = [{"text": result.interpretation}]
     return resource

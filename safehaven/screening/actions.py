@@ -72,12 +72,15 @@ def rule_for(jurisdiction: str) -> ReportingRule:
 def import_instruments(*, by: Any, files: list[tuple[str, str | bytes]]) -> list[Instrument]:
     """Import Questionnaire files [(name, text)] all or nothing; return the instruments.
 
-    A file whose url and version are already imported replaces that instrument's content.
+    A file whose url and version are already imported replaces that instrument's content
+    and keeps whether it is offered (a retired instrument stays retired). A new version of
+    an imported url is offered instead of the versions before it: those are retired
+    (audited), and still show and score their responses.
     Raise engine.InstrumentError listing every problem of every file; nothing is saved then.
     Each returned instrument carries `import_notes`: what the administrator should know
     (a canonical derived from the LOINC code, a file that computes no score or sets no
     cut-off, a shipped instrument with the same code that does, a second active
-    instrument with the same code).
+    instrument with the same code, older versions retired).
     """
     checked = []
     problems: list[str] = []
@@ -99,17 +102,53 @@ def import_instruments(*, by: Any, files: list[tuple[str, str | bytes]]) -> list
             defaults={
                 "name": info["name"], "title": info["title"], "code": info["code"],
                 "resource": data, "sensitive": info["sensitive"],
-                "wording_verified": info["wording_verified"], "active": True,
+                "wording_verified": info["wording_verified"],
                 "imported_at": timezone.now(), "imported_by": by if not isinstance(by, str) else None,
             },
         )
-        instrument.import_notes = notes + [f"{name}: {n}" for n in _overlap_notes(instrument, data)]
         record(
             by=by, action="screening.instrument.import", obj=instrument,
             detail={"url": info["url"], "version": info["version"], "new": created},
         )
+        superseded = []
+        if created:
+            older = Instrument.objects.filter(url=instrument.url, active=True).exclude(pk=instrument.pk)
+            for previous in older.order_by("pk"):
+                set_instrument_active(by=by, instrument=previous, active=False,
+                                      reason=f"superseded by version {instrument.version or '(none)'}")
+                superseded.append(previous.version or "(none)")
+        elif not instrument.active:
+            notes.append(f"{name}: this version is retired and stays retired; activate it to offer it again.")
+        if superseded:
+            notes.append(
+                f"{name}: version {instrument.version or '(none)'} is offered from now on; version"
+                f" {', '.join(superseded)} of the same instrument is retired (its responses still show)."
+            )
+        instrument.import_notes = notes + [f"{name}: {n}" for n in _overlap_notes(instrument, data)]
         out.append(instrument)
     return out
+
+
+@transaction.atomic
+def set_instrument_active(
+    *, by: Any, instrument: Instrument, active: bool, reason: str = "", ip: str = ""
+) -> Instrument:
+    """Offer an instrument in new sessions again (active) or retire it; audited when it changes.
+
+    A retired instrument is not offered to start; a response to it paused in a session
+    may still be finished, and every response to it still shows and scores.
+    """
+    instrument = Instrument.objects.select_for_update().get(pk=instrument.pk)
+    if instrument.active == active:
+        return instrument
+    instrument.active = active
+    instrument.save(update_fields=["active"])
+    record(
+        by=by, action="screening.instrument.activate" if active else "screening.instrument.retire",
+        obj=instrument, reason=reason, ip=ip,
+        detail={"url": instrument.url, "version": instrument.version},
+    )
+    return instrument
 
 
 def _overlap_notes(instrument: Instrument, data: dict) -> list[str]:
@@ -134,11 +173,14 @@ def _overlap_notes(instrument: Instrument, data: dict) -> list[str]:
                 " should act on the results."
             )
     others = Instrument.objects.filter(code=instrument.code, active=True).exclude(pk=instrument.pk)
+    if not instrument.active:
+        return notes
     titles = [f"'{title}'" for title in others.values_list("title", flat=True)]
     if titles:
         notes.append(
             f"{', '.join(titles)} has the same LOINC code {instrument.code} and is active too:"
-            " both will be offered."
+            " both will be offered. Retire the one not to offer on the instruments page (or with"
+            " `safehaven instruments retire`)."
         )
     return notes
 
@@ -265,7 +307,7 @@ def record_response(
     the mandatory-report record. A response with no question answered is recorded as
     declined, one without a total its instrument's rules require as incomplete; the
     total is then kept as absent with the reason, never as 0. Raise StepError when the
-    instrument may not be offered.
+    instrument may not be offered (a retired one only finishes a response paused here).
     """
     _open(session)
     if not may_offer(session, instrument):
@@ -277,12 +319,15 @@ def record_response(
     )
     if problems:
         raise StepError("Some answers are not valid: " + ", ".join(problems))
-    response = (
+    paused = (
         ScreeningResponse.objects.select_for_update()
         .filter(session=session, instrument=instrument, status="in-progress")
         .order_by("-id")  # the (session, instrument, status) index, newest first, no sort
         .first()
-    ) or ScreeningResponse(
+    )
+    if paused is None and not instrument.active:
+        raise StepError("These questions are retired and are no longer offered.")
+    response = paused or ScreeningResponse(
         person=session.person, session=session, instrument=instrument, author=by, source=source
     )
     response.authored_at = timezone.now()

@@ -37,6 +37,12 @@ class ImportForm(forms.Form):
     files = forms.FileField(label=_("Questionnaire JSON file"))
 
 
+class InstrumentStatusForm(forms.Form):
+    """Offer an instrument in new sessions ("1") or retire it ("0")."""
+
+    active = forms.ChoiceField(choices=[("1", _("Offer")), ("0", _("Retire"))])
+
+
 class TaskForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=ResponseTask.STATUSES)
     resources_offered = forms.CharField(

@@ -5,6 +5,7 @@ from safehaven.screening import views
 app_name = "screening"
 urlpatterns = [
     path("instruments/", views.instruments, name="instruments"),
+    path("instruments/<str:instrument_id>/status/", views.instrument_status, name="instrument_status"),
     path("people/<str:public_id>/start/", views.start, name="start"),
     path("people/<str:public_id>/cues/", views.cues, name="cues"),
     path("sessions/<str:public_id>/", views.session_view, name="session"),

@@ -5,6 +5,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +16,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from safehaven.access.gate import client_ip, get_encounter_for, get_person_for, require_perm
 from safehaven.accounts.permissions import Perm
 from safehaven.audit.actions import record
+from safehaven.consent.models import DATA_CATEGORIES
+from safehaven.core.idempotency import create_once, previous_result
 from safehaven.screening import actions, engine, forms
 from safehaven.screening.models import (
     Instrument,
@@ -25,6 +28,7 @@ from safehaven.screening.models import (
 )
 
 PREFER_NOT = "__prefer_not__"
+CATEGORY_LABELS = dict(DATA_CATEGORIES)
 
 
 def _uuid(value) -> uuid.UUID:
@@ -75,8 +79,12 @@ def instruments(request):
                 except engine.InstrumentError as exc:
                     problems = exc.problems
         status = 400
+    return _instruments_page(request, form=form, problems=problems, status=status)
+
+
+def _instruments_page(request, *, form=None, problems=(), error="", status=200):
     rows = []
-    for instrument in Instrument.objects.order_by("title"):
+    for instrument in Instrument.objects.order_by("title", "url", "version"):
         resource = instrument.resource
         if not engine.has_scoring(resource):
             scoring = _("No score calculated: staff may enter a total; nothing opens a follow-up")
@@ -85,15 +93,46 @@ def instruments(request):
         else:
             scoring = _("Scored by the file's rules; no cut-off, nothing opens a follow-up")
         rows.append({
+            "public_id": instrument.public_id,
             "title": instrument.title, "url": instrument.url, "version": instrument.version,
             "code": instrument.code, "sensitive": instrument.sensitive,
             "wording_verified": instrument.wording_verified, "active": instrument.active,
             "scoring": scoring,
+            "categories": [CATEGORY_LABELS.get(c, c) for c in engine.data_categories(resource)],
             "translations": [{"lang": lang, "verified": verified}
                              for lang, verified in engine.translations(resource).items()],
         })
     return render(request, "screening/instruments.html",
-                  {"form": form, "problems": problems, "instruments": rows}, status=status)
+                  {"form": form or forms.ImportForm(), "problems": list(problems), "error": error,
+                   "instruments": rows},
+                  status=status)
+
+
+@login_required
+@require_POST
+def instrument_status(request, instrument_id):
+    """Retire an instrument (no longer offered in new sessions) or offer it again."""
+    require_perm(request.user, Perm.MANAGE_CLINIC)
+    instrument = Instrument.objects.filter(public_id=_uuid(instrument_id)).first()
+    if instrument is None:
+        raise Http404("No such record")
+    if (prior := previous_result(request)) is not None:
+        return prior
+    form = forms.InstrumentStatusForm(request.POST)
+    if not form.is_valid():
+        return _instruments_page(request, error=_("Choose whether to retire the instrument or offer it."),
+                                 status=400)
+    active = form.cleaned_data["active"] == "1"
+
+    def change():
+        changed = actions.set_instrument_active(by=request.user, instrument=instrument, active=active,
+                                                ip=client_ip(request))
+        text = _("%(title)s (version %(version)s) is offered in new sessions.") if active else _(
+            "%(title)s (version %(version)s) is retired: it is no longer offered; its responses still show.")
+        messages.success(request, text % {"title": changed.title, "version": changed.version or "—"})
+        return changed
+
+    return create_once(request, change, lambda _i: reverse("screening:instruments"))
 
 
 # --- PEARR session ------------------------------------------------------------------------
@@ -117,10 +156,15 @@ def start(request, public_id):
 
 
 def _offerable(session):
-    """Return the instruments to offer now (sensitive ones only when allowed), with done flags."""
+    """Return the instruments to offer now (sensitive ones only when allowed), with done flags.
+
+    Retired instruments are left out, except one with a response paused in this session.
+    """
     done = set(session.responses.filter(status="completed").values_list("instrument_id", flat=True))
+    paused = session.responses.filter(status="in-progress").values("instrument_id")
     out = []
-    for instrument in Instrument.objects.filter(active=True).order_by("title"):
+    offered = Instrument.objects.filter(Q(active=True) | Q(pk__in=paused)).order_by("title")
+    for instrument in offered:
         if not actions.may_offer(session, instrument):
             continue
         out.append({"instrument": instrument, "done": instrument.pk in done})
@@ -281,7 +325,7 @@ def _saved_answers(response) -> dict:
 def _ask(request, session_id, instrument_id, *, tablet: bool):
     session = _load(ScreeningSession, request, session_id, need=Perm.SCREEN,
                     action="screening.questions.view", related=("person", "person__site"))
-    instrument = Instrument.objects.filter(public_id=_uuid(instrument_id), active=True).first()
+    instrument = Instrument.objects.filter(public_id=_uuid(instrument_id)).first()
     if instrument is None or not actions.may_offer(session, instrument):
         raise Http404("No such record")
     lang = session.person.preferred_language if tablet else translation.get_language()
@@ -290,6 +334,8 @@ def _ask(request, session_id, instrument_id, *, tablet: bool):
     # SQLite read the index backwards instead of sorting by authored_at.
     paused = session.responses.select_related("instrument").filter(
         instrument=instrument, status="in-progress").order_by("-id").first()
+    if not instrument.active and paused is None:
+        raise Http404("No such record")  # retired: only a response paused here is finished
     with translation.override(lang):  # the Yes / No labels too
         items = _items_for_display(instrument, lang, _saved_answers(paused), tablet=tablet)
     template = "screening/tablet_questions.html" if tablet else "screening/questions.html"

@@ -433,6 +433,7 @@ ROUTES: dict[str, Route] = {
     "api:person": Route(Perm.VIEW_PERSON, obj="person", api=True),
     # screening
     "screening:instruments": Route(Perm.MANAGE_CLINIC),
+    "screening:instrument_status": Route(Perm.MANAGE_CLINIC, method="POST", kwargs=instrument),
     "screening:start": Route(Perm.SCREEN, obj="person", method="POST"),
     "screening:cues": Route(Perm.SCREEN, obj="person", method="POST"),
     "screening:session": Route(Perm.SCREEN, obj="screening_session"),

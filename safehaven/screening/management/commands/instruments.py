@@ -4,6 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from safehaven.screening import actions, engine
+from safehaven.screening.models import Instrument
 
 MAX_BYTES = 2_000_000  # the same limit as the upload page; real Questionnaires are a few kB
 
@@ -11,8 +12,10 @@ MAX_BYTES = 2_000_000  # the same limit as the upload page; real Questionnaires 
 class Command(BaseCommand):
     help = (
         "Screening instruments (FHIR Questionnaires): `safehaven instruments import FILE...` "
-        "(all or nothing; `--shipped` for the files shipped with Safe Haven) and "
-        "`safehaven instruments score QUESTIONNAIRE.json RESPONSE.json` (prints JSON)."
+        "(all or nothing; `--shipped` for the files shipped with Safe Haven), "
+        "`safehaven instruments score QUESTIONNAIRE.json RESPONSE.json` (prints JSON), "
+        "`safehaven instruments list`, and `safehaven instruments retire|activate URL[|VERSION]` "
+        "(a retired instrument is no longer offered in new sessions; its responses still show)."
     )
 
     def add_arguments(self, parser):
@@ -23,6 +26,14 @@ class Command(BaseCommand):
         score = sub.add_parser("score", help="score a QuestionnaireResponse; print each calculated value as JSON")
         score.add_argument("questionnaire")
         score.add_argument("response")
+        sub.add_parser("list", help="list the imported instruments: url|version, offered or retired, title")
+        for name, text in (("retire", "stop offering an instrument in new sessions (audited)"),
+                           ("activate", "offer a retired instrument again (audited)")):
+            change = sub.add_parser(name, help=text)
+            change.add_argument(
+                "instrument",
+                help="its canonical URL|VERSION as `list` shows it (the URL alone when only one version is imported)",
+            )
 
     def _read(self, name: str) -> str:
         try:
@@ -32,7 +43,41 @@ class Command(BaseCommand):
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"{name}: cannot read: {exc}") from None
 
+    def _find(self, canonical: str) -> Instrument:
+        url, _bar, version = canonical.partition("|")
+        found = Instrument.objects.filter(url=url)
+        if "|" in canonical:
+            found = found.filter(version=version)
+        found = list(found.order_by("pk"))
+        if not found:
+            raise CommandError(f"no instrument {canonical} is imported; `safehaven instruments list` shows them")
+        if len(found) > 1:
+            versions = ", ".join(f"{i.url}|{i.version}" for i in found)
+            raise CommandError(f"{url} has several versions; name one: {versions}")
+        return found[0]
+
     def handle(self, *args, sub, **options):
+        if sub == "list":
+            for instrument in Instrument.objects.order_by("title", "url", "version"):
+                state = "offered" if instrument.active else "retired"
+                self.stdout.write(f"{instrument.url}|{instrument.version}\t{state}\t{instrument.title}")
+            return
+        if sub in {"retire", "activate"}:
+            instrument = self._find(options["instrument"])
+            active = sub == "activate"
+            was = instrument.active
+            instrument = actions.set_instrument_active(by="cli", instrument=instrument, active=active)
+            canonical = f"{instrument.url}|{instrument.version}"
+            if was == active:
+                self.stdout.write(f"{canonical} was already {'offered' if active else 'retired'}; nothing changed")
+            elif active:
+                self.stdout.write(f"{canonical} ({instrument.title}) is offered in new sessions")
+            else:
+                self.stdout.write(
+                    f"{canonical} ({instrument.title}) is retired: no longer offered in new sessions;"
+                    " its responses still show and score"
+                )
+            return
         if sub == "import":
             files = [(Path(f).name, self._read(f)) for f in options["files"]]
             if options["shipped"]:

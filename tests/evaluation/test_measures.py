@@ -282,3 +282,14 @@ def test_the_dashboard_query_count_does_not_grow_with_the_measures_data(cast, cl
     small = count()
     grow(14, "T")
     assert count() == small
+
+
+def test_a_screen_positive_before_it_is_complete_counts_as_positive(cast):
+    form = instrument()
+    group = people(cast.site_a, 13)
+    screened(cast, group[:11], "completed", positive=True, form=form)
+    screened(cast, group[11:], "incomplete", positive=True, form=form)  # e.g. 2 yes, the rest skipped
+    cube = build_cube(YEAR, [cast.site_a])
+    site = cast.site_a.pk
+    assert cube.values[("screening.positive", site, "Q1")] == 13
+    assert cube.values[("screening.completed", site, "Q1")] == 11

@@ -31,10 +31,12 @@ def screening_events(*, site_ids, start, end):
     )
     for person_id, site_id, when, outcome, positive in responses:
         yield ("offered", person_id, site_id, when)
+        if positive:
+            # A screen can be positive before it is complete (e.g. two "yes" answers on the
+            # youth screen with the rest skipped); an incomplete screen is never negative.
+            yield ("positive", person_id, site_id, when)
         if outcome == "completed":
             yield ("completed", person_id, site_id, when)
-            if positive:
-                yield ("positive", person_id, site_id, when)
         else:
             yield ("not_completed", person_id, site_id, when)
             if outcome == "declined":

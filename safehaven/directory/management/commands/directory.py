@@ -16,6 +16,7 @@ class Command(BaseCommand):
         bench = sub.add_parser("bench", help="time searches on synthetic services (rolled back afterwards)")
         bench.add_argument("--services", type=int, default=20000)
         bench.add_argument("--runs", type=int, default=200)
+        bench.add_argument("--save", metavar="NAME", help="also write bench/results/NAME.json with the machine described")
 
     def handle(self, *args, sub, **options):
         if sub == "import":
@@ -27,7 +28,12 @@ class Command(BaseCommand):
 
             if not 1 <= options["services"] <= 200000 or not 1 <= options["runs"] <= 10000:
                 raise CommandError("--services must be 1 to 200000 and --runs 1 to 10000.")
-            run_search_benchmark(options["services"], options["runs"], stdout=self.stdout)
+            result = run_search_benchmark(options["services"], options["runs"], stdout=self.stdout)
+            if options.get("save"):
+                from safehaven.bench import report
+
+                path = report.save(options["save"], {**result, "machine": report.machine()})
+                self.stdout.write(f"\nResults written to {path}")
 
     def _import(self, path):
         from safehaven.directory.actions import import_tables

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from safehaven.audit.actions import record
 from safehaven.people.models import Encounter, Person
-from safehaven.screening import engine
+from safehaven.screening import engine, rescore
 from safehaven.screening.models import (
     CONCERN_CODES,
     CUE_CODES,
@@ -347,7 +347,7 @@ def record_response(
     response.save()
     for calc in result.calculated:
         # A total the rules do not give is kept as absent, with why: never as a 0.
-        absent = "" if calc.value is not None else ("asked-declined" if result.answered == 0 else "unknown")
+        absent = rescore.absent_reason(result, calc)
         ScoredResult.objects.create(
             person=session.person, response=response, system=calc.system, code=calc.code,
             display=calc.display[:200], value=calc.value, data_absent_reason=absent,
@@ -372,6 +372,76 @@ def record_response(
                 "result": result.status},
     )
     return response
+
+
+@transaction.atomic
+def correct_scores(
+    *, by: Any, reason: str, response_ids: list[int], targets: dict[int, Instrument] | None = None
+) -> list[rescore.Correction]:
+    """Correct the scored results of these responses under their instrument's newer rules.
+
+    As a clinical record is corrected: each result that differs is kept with its figures
+    and marked entered-in-error, and the corrected one is a new result, amended, that
+    replaces it. The response's outcome (declined, incomplete), counts and calculated
+    answers follow the newer rules; a response that was positive stays positive, and its
+    follow-up as it was (under the 1.0.0 rules a skipped question only ever lowered a
+    total, so the questions answered alone reached the cut-off; a clinician, not this
+    correction, decides otherwise).
+    A response that turns positive, or meets a safety rule no follow-up answered, gets a
+    review task for the person's care team: nothing is decided for them here. One audit
+    event per corrected response. All in one transaction: a batch is corrected whole,
+    with its audit events, or not at all. Responses already corrected, or whose answers
+    do not fit the newer version, are left as they are: running it again changes nothing.
+    `by` is the member of staff who ran it, or a label such as "cli"; `reason` is required.
+    """
+    if not reason.strip():
+        raise StepError("Say why the scores are corrected.")
+    target_map = rescore.targets() if targets is None else targets
+    responses = rescore.load(response_ids).select_for_update(of=("self",))
+    user = None if by is None or isinstance(by, str) else by
+    done = []
+    for response in responses:
+        target = target_map.get(response.instrument_id)
+        correction = rescore.check(response, target) if target is not None else None
+        if correction is None or not correction.fits:
+            continue
+        score = correction.score
+        replaced, amended = [], []
+        for old, calc in correction.changes:
+            old.status = "entered-in-error"
+            old.save(update_fields=["status"])
+            new = ScoredResult.objects.create(
+                person_id=response.person_id, response=response, system=calc.system, code=calc.code,
+                display=calc.display[:200], value=calc.value,
+                data_absent_reason=rescore.absent_reason(score, calc),
+                interpretation=calc.interpretation[:200], positive=calc.positive, status="amended",
+                effective_at=old.effective_at, replaces=old,
+            )
+            replaced.append(str(old.public_id))
+            amended.append(str(new.public_id))
+        response.outcome = RESULT_OUTCOMES[score.status]
+        response.positive = response.positive or score.positive or score.safety
+        response.answered, response.asked = score.answered, score.asked
+        response.answers = json.dumps(correction.body)
+        response.save(update_fields=["outcome", "positive", "answered", "asked", "answers"])
+        task = None
+        if correction.review and not any(t.reason == "review" for t in response.tasks.all()):
+            task = ResponseTask.objects.create(
+                person_id=response.person_id, response=response, session_id=response.session_id,
+                reason="review",
+                priority="urgent" if "safety" in correction.kinds or response.instrument.sensitive else "routine",
+                created_by=user,
+            )
+        record(
+            by=by, action="screening.response.rescore", obj=response, person=response.person,
+            reason=reason,
+            detail={"instrument": response.instrument.name, "version": response.instrument.version,
+                    "rules_version": correction.target.version, "changes": correction.kinds,
+                    "result": score.status, "entered_in_error": replaced, "amended": amended,
+                    "review_task": str(task.public_id) if task else ""},
+        )
+        done.append(correction)
+    return done
 
 
 def _open_report(*, by: Any, person: Person, session=None, response=None) -> MandatoryReport:

@@ -208,6 +208,11 @@ class ScoredResult(models.Model):
     A total the instrument's rules do not give (nothing answered, or too little) has no
     value and says why in `data_absent_reason` (a FHIR data-absent-reason code):
     "asked-declined" when no question was answered, "unknown" when some were.
+
+    `status` is the FHIR Observation.status: "final" as scored; a result found wrong
+    later is never changed or deleted: it becomes "entered-in-error" (its figures kept as
+    they were) and the corrected result is a new row, "amended", that `replaces` it
+    (`safehaven instruments rescore`).
     """
 
     ABSENT_REASONS = [("asked-declined", _("Declined")), ("unknown", _("Incomplete"))]
@@ -226,6 +231,7 @@ class ScoredResult(models.Model):
         "positive": "sensitive",
         "status": "clinical",
         "effective_at": "clinical",
+        "replaces": "none",
     }
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -242,6 +248,9 @@ class ScoredResult(models.Model):
     positive = models.BooleanField(default=False)
     status = models.CharField(max_length=20, default="final")  # FHIR Observation.status
     effective_at = models.DateTimeField(default=timezone.now)
+    replaces = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by"
+    )
 
     class Meta:
         ordering = ["-effective_at"]
@@ -259,6 +268,9 @@ class ResponseTask(models.Model):
         ("safety", _("Same-visit safety response")),
         ("disclosure", _("The person shared something")),
         ("cue", _("A clinician noticed cues")),
+        # A score corrected after the visit (`safehaven instruments rescore`) turned positive
+        # or met a safety rule nobody acted on: a clinician looks at it.
+        ("review", _("A corrected score to review")),
     ]
     STATUSES = [
         ("requested", _("Requested")),
@@ -301,7 +313,11 @@ class ResponseTask(models.Model):
     )
     resources_offered = EncryptedTextField(blank=True)
     choices = EncryptedTextField(blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Empty for a task the system opened without a member of staff (a correction run from
+    # the command line); the audit log says who ran it.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -24,6 +24,8 @@ PHQ9_TOTAL = "44261-6"
 PHQ2_TOTAL = "55758-7"
 GAD7_TOTAL = "70274-6"
 PCPTSD5_TOTAL = "pc-ptsd-5-total"  # no LOINC total code confirmed; local code in our system
+# Scored results as scored, or as corrected later; not those a correction replaced.
+SHOWN_STATUSES = ("final", "amended")
 
 
 def score_history(
@@ -36,14 +38,16 @@ def score_history(
     "pc-ptsd-5-total" (PC-PTSD-5). Each row is
     {"person_id": int, "code": str, "value": Decimal, "effective_at": datetime}.
     Results of responses entered in error are left out, and so are totals a response did
-    not give (declined or incomplete: no value, never a 0). One query.
+    not give (declined or incomplete: no value, never a 0). A corrected total counts as
+    corrected (amended), never as first scored (entered in error). One query.
     """
     ids = list(person_ids)
     codes = list(loinc_codes)
     if not ids or not codes:
         return []
     rows = (
-        ScoredResult.objects.filter(person_id__in=ids, code__in=codes, status="final", value__isnull=False)
+        ScoredResult.objects.filter(person_id__in=ids, code__in=codes, status__in=SHOWN_STATUSES,
+                                    value__isnull=False)
         .exclude(response__status="entered-in-error")
         .order_by("effective_at", "pk")
         .values("person_id", "code", "value", "effective_at")
@@ -126,7 +130,7 @@ def person_summary(person: Person) -> dict[str, Any]:
         ScreeningSession.objects.filter(person=person).order_by("-started_at")[:5]
     )
     results = list(
-        ScoredResult.objects.filter(person=person)
+        ScoredResult.objects.filter(person=person, status__in=SHOWN_STATUSES)
         .select_related("response__instrument")
         .order_by("-effective_at")[:10]
     )

@@ -5,7 +5,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +23,7 @@ from safehaven.screening.models import (
     Instrument,
     MandatoryReport,
     ResponseTask,
+    ScoredResult,
     ScreeningResponse,
     ScreeningSession,
 )
@@ -171,10 +172,15 @@ def _offerable(session):
     return out
 
 
+def _shown_results():
+    """Prefetch a response's scored results as staff see them: not those entered in error."""
+    return Prefetch("results", queryset=ScoredResult.objects.exclude(status="entered-in-error"))
+
+
 def _session_context(session):
     rule = actions.rule_for(session.jurisdiction)
     responses = list(
-        session.responses.select_related("instrument").prefetch_related("results").order_by("authored_at")
+        session.responses.select_related("instrument").prefetch_related(_shown_results()).order_by("authored_at")
     )
     return {
         "session": session,
@@ -513,7 +519,7 @@ def visit_summary(request, public_id):
         ScreeningResponse.objects.filter(
             session__encounter=encounter, status="completed", instrument__sensitive=False
         )
-        .select_related("instrument").prefetch_related("results")
+        .select_related("instrument").prefetch_related(_shown_results())
     )
     html = render(request, "screening/summary_pdf.html",
                   {"encounter": encounter, "person": person, "concerns": concerns,

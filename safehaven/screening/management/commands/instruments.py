@@ -14,8 +14,10 @@ class Command(BaseCommand):
         "Screening instruments (FHIR Questionnaires): `safehaven instruments import FILE...` "
         "(all or nothing; `--shipped` for the files shipped with Safe Haven), "
         "`safehaven instruments score QUESTIONNAIRE.json RESPONSE.json` (prints JSON), "
-        "`safehaven instruments list`, and `safehaven instruments retire|activate URL[|VERSION]` "
-        "(a retired instrument is no longer offered in new sessions; its responses still show)."
+        "`safehaven instruments list`, `safehaven instruments retire|activate URL[|VERSION]` "
+        "(a retired instrument is no longer offered in new sessions; its responses still show), "
+        "and `safehaven instruments rescore [--apply --reason TEXT]` (responses scored under an "
+        "earlier version's rules: counted, or corrected as a clinical record is)."
     )
 
     def add_arguments(self, parser):
@@ -34,6 +36,60 @@ class Command(BaseCommand):
                 "instrument",
                 help="its canonical URL|VERSION as `list` shows it (the URL alone when only one version is imported)",
             )
+
+        fix = sub.add_parser(
+            "rescore",
+            help="find completed responses whose scored results differ under the newer active version"
+                 " of their instrument; print counts (nothing changes) or, with --apply, correct them",
+        )
+        fix.add_argument("--apply", action="store_true",
+                         help="correct them: the old results are kept, marked entered-in-error, and"
+                              " amended results replace them; audited per response")
+        fix.add_argument("--reason", default="", help="why (required with --apply; kept in the audit log)")
+        fix.add_argument("--by", default="", metavar="USERNAME",
+                         help="the member of staff who approved the correction (recorded as its author)")
+        fix.add_argument("--batch-size", type=int, default=100,
+                         help="responses per transaction (default 100)")
+
+    def _rescore(self, options) -> None:
+        from django.contrib.auth import get_user_model
+
+        from safehaven.screening import rescore
+
+        size = options["batch_size"]
+        if size < 1:
+            raise CommandError("--batch-size must be at least 1")
+        if not options["apply"]:
+            summary = rescore.plan(batch_size=size)
+            for line in summary.lines(applied=False):
+                self.stdout.write(line)
+            if summary.responses:
+                self.stdout.write(f"{summary.responses} responses to correct. Nothing was changed (dry run):"
+                                  " run again with --apply --reason \"...\" to correct them.")
+            else:
+                self.stdout.write("Nothing to correct.")
+            return
+        reason = options["reason"].strip()
+        if not reason:
+            raise CommandError("--apply needs --reason: say why the scores are corrected (kept in the audit log)")
+        by = "cli"
+        if options["by"]:
+            by = get_user_model().objects.filter(username=options["by"], is_active=True).first()
+            if by is None:
+                raise CommandError(f"no active staff account {options['by']}")
+        targets = rescore.targets()
+        ids = rescore.candidate_ids(targets)
+        summary = rescore.Summary()
+        for start in range(0, len(ids), size):
+            # One transaction per batch: each response is corrected with its audit event, or
+            # untouched if the run stops; a second run skips what is already corrected.
+            for correction in actions.correct_scores(by=by, reason=reason, response_ids=ids[start:start + size],
+                                                     targets=targets):
+                summary.add(correction.response.instrument, correction.target, correction)
+        for line in summary.lines(applied=True):
+            self.stdout.write(line)
+        self.stdout.write(f"{summary.responses} responses corrected." if summary.responses
+                          else "Nothing to correct.")
 
     def _read(self, name: str) -> str:
         try:
@@ -57,6 +113,9 @@ class Command(BaseCommand):
         return found[0]
 
     def handle(self, *args, sub, **options):
+        if sub == "rescore":
+            self._rescore(options)
+            return
         if sub == "list":
             for instrument in Instrument.objects.order_by("title", "url", "version"):
                 state = "offered" if instrument.active else "retired"

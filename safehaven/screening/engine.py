@@ -846,6 +846,50 @@ def has_safety_rule(questionnaire: dict) -> bool:
     return any(isinstance(ext_value(owner, SAFETY_URL), dict) for owner in owners)
 
 
+# Questions whose silence staff should hear about even without a safety rule: PHQ-9 item 9
+# (thoughts of self-harm), as LHC-Forms and other tools code it.
+SAFETY_QUESTION_CODES = {(LOINC, "44260-8")}
+
+
+def safety_questions(questionnaire: dict) -> list[tuple[int, str]]:
+    """Return [(number, linkId)] of the questions a same-visit safety rule depends on.
+
+    A question counts when a safety rule's expression names its linkId, or when it is
+    coded as PHQ-9 item 9 (LOINC 44260-8) in a file without the rule. `number` is its
+    place, from 1, among the questions a person answers (the "9" of "question 9").
+    """
+    named: set[str] = set()
+    owners = [questionnaire] + [item for _w, item in _walk_items(questionnaire.get("item") or [])]
+    for owner in owners:
+        rule = ext_value(owner, SAFETY_URL)
+        if isinstance(rule, dict) and isinstance(rule.get("expression"), str):
+            named.update(re.findall(r"'([^']+)'", rule["expression"]))
+    out = []
+    for number, item in enumerate(answerable_items(questionnaire, self_administered=True), start=1):
+        codes = {(c.get("system"), c.get("code")) for c in item.get("code") or [] if isinstance(c, dict)}
+        if item["linkId"] in named or codes & SAFETY_QUESTION_CODES:
+            out.append((number, item["linkId"]))
+    return out
+
+
+def unanswered_safety_questions(questionnaire: dict, response: dict) -> list[int]:
+    """Return the numbers of the safety questions asked in a response and not answered.
+
+    Skipped and "prefer not to say" alike: staff are prompted to ask about safety in
+    person. A question enableWhen left off was not asked. Nothing is stored about it.
+    """
+    wanted = safety_questions(questionnaire)
+    if not wanted:
+        return []
+    answers: dict[str, list[dict]] = {}
+    for _w, item in _walk_items(response.get("item") or []):
+        if isinstance(item, dict) and item.get("answer"):
+            answers.setdefault(item.get("linkId", ""), []).extend(item["answer"])
+    items = {i["linkId"]: i for i in answerable_items(questionnaire, self_administered=True)}
+    return [number for number, link in wanted
+            if is_enabled(items[link], answers) and not answers.get(link)]
+
+
 def _total_without_answers(questionnaire: dict) -> bool:
     """Return whether the file's own rules give a total to a response with no answer."""
     empty: dict = {"resourceType": "QuestionnaireResponse", "status": "completed", "item": []}

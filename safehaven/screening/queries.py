@@ -4,12 +4,14 @@ Each function runs a fixed number of queries whatever the data size.
 """
 
 import datetime
+import json
 from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q
 
 from safehaven.people.models import Encounter, Person
+from safehaven.screening import engine
 from safehaven.screening.models import (
     CHANNELS,
     HealthConcern,
@@ -124,8 +126,37 @@ def concerns_for_channel(person: Person, channel: str) -> list[HealthConcern]:
     return [c for c in concerns.order_by("-recorded_at") if c.allowed_on(channel)]
 
 
+def safety_prompts(person: Person, *, recent: int = 10) -> list[dict[str, Any]]:
+    """Return the safety questions left unanswered in the person's latest responses. One query.
+
+    For each instrument (by LOINC panel code, else url) with a safety question (PHQ-9 item
+    9) among the person's `recent` last completed responses, the newest response decides:
+    when its safety question was skipped or answered "prefer not to say", a row
+    {"title", "numbers", "authored_at"} prompts staff to ask about safety in person. It is
+    worked out from the answers when asked; nothing about it is stored.
+    """
+    responses = (
+        ScreeningResponse.objects.filter(person=person, status="completed")
+        .select_related("instrument").order_by("-authored_at", "-pk")[:recent]
+    )
+    seen, out = set(), []
+    for response in responses:
+        instrument = response.instrument
+        if not engine.safety_questions(instrument.resource):
+            continue
+        key = instrument.code or instrument.url
+        if key in seen:
+            continue
+        seen.add(key)
+        numbers = engine.unanswered_safety_questions(
+            instrument.resource, json.loads(response.answers) if response.answers else {})
+        if numbers:
+            out.append({"title": instrument.title, "numbers": numbers, "authored_at": response.authored_at})
+    return out
+
+
 def person_summary(person: Person) -> dict[str, Any]:
-    """Return what the screening panel of the chart shows. Five queries whatever the data size."""
+    """Return what the screening panel of the chart shows. Six queries whatever the data size."""
     sessions = list(
         ScreeningSession.objects.filter(person=person).order_by("-started_at")[:5]
     )
@@ -150,6 +181,7 @@ def person_summary(person: Person) -> dict[str, Any]:
         "tasks": tasks,
         "reports": reports,
         "concerns": concerns,
+        "safety_prompts": safety_prompts(person),
         "offer_again": bool(sessions) and sessions[0].status in {"cancelled", "on-hold"},
     }
 

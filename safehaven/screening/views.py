@@ -1,5 +1,6 @@
 """Screening pages: PEARR steps, questions (staff and tablet), follow-up, reports, print."""
 
+import json
 import uuid
 
 from django.contrib import messages
@@ -182,6 +183,13 @@ def _session_context(session):
     responses = list(
         session.responses.select_related("instrument").prefetch_related(_shown_results()).order_by("authored_at")
     )
+    for response in responses:
+        # A safety question left unanswered: staff are prompted to ask in person. Worked out
+        # from the answers each time the page is shown; nothing about it is stored.
+        response.unanswered_safety = (
+            engine.unanswered_safety_questions(response.instrument.resource, json.loads(response.answers))
+            if response.status == "completed" and response.answers else []
+        )
     return {
         "session": session,
         "person": session.person,
@@ -303,8 +311,6 @@ def _posted_answers(request, items):
 
 def _saved_answers(response) -> dict:
     """Return {linkId: form value} from a paused response, to fill the form again."""
-    import json
-
     if response is None or not response.answers:
         return {}
     data = json.loads(response.answers)

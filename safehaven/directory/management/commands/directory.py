@@ -44,6 +44,9 @@ class Command(BaseCommand):
             report = import_tables(tables=tables, flavour=flavour, by="safehaven directory import", source=path)
         except ImportFailed as exc:
             raise CommandError(f"Nothing was imported. {exc}") from None
+        from safehaven.core import dbstats
+
+        dbstats.refresh()  # a bulk load: let the query planner see the new directory
         self.stdout.write(report.as_text())
 
     def _export(self, out):

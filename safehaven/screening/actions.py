@@ -75,7 +75,10 @@ def import_instruments(*, by: Any, files: list[tuple[str, str | bytes]]) -> list
     A file whose url and version are already imported replaces that instrument's content
     and keeps whether it is offered (a retired instrument stays retired). A new version of
     an imported url is offered instead of the versions before it: those are retired
-    (audited), and still show and score their responses.
+    (audited), and still show and score their responses. Versions compare by number
+    (1.10.0 comes after 1.9.0): an older version imported after a newer one retires
+    nothing; it is kept retired (audited, and the administrator is told) and the newer
+    one stays offered.
     Raise engine.InstrumentError listing every problem of every file; nothing is saved then.
     Each returned instrument carries `import_notes`: what the administrator should know
     (a canonical derived from the LOINC code, a file that computes no score or sets no
@@ -112,11 +115,27 @@ def import_instruments(*, by: Any, files: list[tuple[str, str | bytes]]) -> list
         )
         superseded = []
         if created:
-            older = Instrument.objects.filter(url=instrument.url, active=True).exclude(pk=instrument.pk)
-            for previous in older.order_by("pk"):
-                set_instrument_active(by=by, instrument=previous, active=False,
-                                      reason=f"superseded by version {instrument.version or '(none)'}")
-                superseded.append(previous.version or "(none)")
+            others = list(Instrument.objects.filter(url=instrument.url, active=True)
+                          .exclude(pk=instrument.pk).order_by("pk"))
+            mine = rescore.version_key(instrument.version)
+            newer = [other for other in others if rescore.version_key(other.version) >= mine]
+            if newer:
+                # An older version (or the same one under another spelling) imported after a
+                # newer one: kept for its responses, never offered in place of the newer one.
+                offered = ", ".join(other.version or "(none)" for other in newer)
+                set_instrument_active(by=by, instrument=instrument, active=False,
+                                      reason=f"older than version {offered}, which stays offered")
+                instrument.refresh_from_db(fields=["active"])
+                notes.append(
+                    f"{name}: version {instrument.version or '(none)'} is older than version {offered} of"
+                    " the same instrument, which stays offered; it is imported retired (activate it to"
+                    " offer it as well)."
+                )
+            else:
+                for previous in others:
+                    set_instrument_active(by=by, instrument=previous, active=False,
+                                          reason=f"superseded by version {instrument.version or '(none)'}")
+                    superseded.append(previous.version or "(none)")
         elif not instrument.active:
             notes.append(f"{name}: this version is retired and stays retired; activate it to offer it again.")
         if superseded:

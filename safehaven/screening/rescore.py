@@ -41,7 +41,12 @@ REVIEW = ("now_positive", "safety")
 
 
 def version_key(version: str) -> tuple:
-    """Return a sort key for a version: "1.10.0" after "1.9.0", numbers before words."""
+    """Return a sort key for a version: "1.10.0" after "1.9.0", numbers before words.
+
+    No version at all comes before every version.
+    """
+    if not version:
+        return ()
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
                  for part in re.split(r"[.\-+]", version or ""))
 

@@ -297,6 +297,7 @@ def test_the_newest_version_is_found_by_number_not_by_text():
 
     assert version_key("1.10.0") > version_key("1.9.0") > version_key("1.1.0") > version_key("1.0.0")
     assert version_key("2") > version_key("1.9")
+    assert version_key("") < version_key("0.1")  # no version comes before every version
 
 
 def test_a_positive_screen_stays_positive_when_its_total_goes(cast, private_session):

@@ -149,3 +149,36 @@ def test_a_new_version_is_offered_instead_of_the_old_one_and_reimport_keeps_a_re
     assert again.pk == old.pk and not again.active
     assert any("stays retired" in note for note in again.import_notes)
     assert Instrument.objects.get(pk=new.pk).active
+
+
+def phq9_version(version):
+    data = json.loads(SHIPPED["phq-9.json"])
+    data["version"] = version
+    return (f"phq-9-{version}.json", json.dumps(data))
+
+
+def test_importing_an_older_version_keeps_the_newer_one_offered_and_imports_the_older_retired(db):
+    newer = actions.import_instruments(by="test", files=[phq9_version("1.10.0")])[0]
+    older = actions.import_instruments(by="test", files=[phq9_version("1.9.0")])[0]
+    newer.refresh_from_db()
+    older.refresh_from_db()
+    # 1.10.0 is newer than 1.9.0 (by number, not by text): it stays offered.
+    assert newer.active and not older.active
+    assert any("1.9.0 is older than version 1.10.0" in note and "imported retired" in note
+               for note in older.import_notes)
+    retired = AuditEvent.objects.get(action="screening.instrument.retire")
+    assert retired.object_id == str(older.public_id) and "older than version 1.10.0" in retired.reason
+    # A version newer than both retires only the offered one before it.
+    newest = actions.import_instruments(by="test", files=[phq9_version("1.11.0")])[0]
+    assert {i.version: i.active for i in Instrument.objects.all()} == {
+        "1.9.0": False, "1.10.0": False, "1.11.0": True}
+    assert any("version 1.11.0 is offered from now on; version 1.10.0" in note for note in newest.import_notes)
+
+
+def test_an_older_version_imported_while_an_even_older_one_is_offered_too_changes_nothing_offered(db):
+    oldest = actions.import_instruments(by="test", files=[phq9_version("1.0.0")])[0]
+    newest = actions.import_instruments(by="test", files=[phq9_version("2.0.0")])[0]
+    actions.set_instrument_active(by="test", instrument=oldest, active=True)  # both offered, on purpose
+    middle = actions.import_instruments(by="test", files=[phq9_version("1.5.0")])[0]
+    assert {i.pk: i.active for i in Instrument.objects.all()} == {
+        oldest.pk: True, newest.pk: True, middle.pk: False}

@@ -289,7 +289,8 @@ def close_session(
     session.ended_at = timezone.now()
     session.save(update_fields=["status", "outcome_note", "ended_at"])
     if outcome != "completed":
-        session.responses.filter(status="in-progress").update(status="stopped", outcome=outcome)
+        session.responses.filter(status="in-progress").update(
+            status="stopped", outcome=outcome, updated_at=session.ended_at)
     record(
         by=by, action=f"screening.session.{outcome}", obj=session, person=session.person, ip=ip
     )
@@ -428,7 +429,7 @@ def correct_scores(
         replaced, amended = [], []
         for old, calc in correction.changes:
             old.status = "entered-in-error"
-            old.save(update_fields=["status"])
+            old.save(update_fields=["status", "updated_at"])
             new = ScoredResult.objects.create(
                 person_id=response.person_id, response=response, system=calc.system, code=calc.code,
                 display=calc.display[:200], value=calc.value,
@@ -442,7 +443,7 @@ def correct_scores(
         response.positive = response.positive or score.positive or score.safety
         response.answered, response.asked = score.answered, score.asked
         response.answers = json.dumps(correction.body)
-        response.save(update_fields=["outcome", "positive", "answered", "asked", "answers"])
+        response.save(update_fields=["outcome", "positive", "answered", "asked", "answers", "updated_at"])
         task = None
         if correction.review and not any(t.reason == "review" for t in response.tasks.all()):
             task = ResponseTask.objects.create(

@@ -14,6 +14,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -168,6 +169,7 @@ class ScreeningResponse(models.Model):
         "positive": "sensitive",
         "answered": "clinical",
         "asked": "clinical",
+        "updated_at": "none",
     }
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -187,6 +189,10 @@ class ScreeningResponse(models.Model):
     # response is completed; empty for responses scored before they were counted.
     answered = models.PositiveSmallIntegerField(null=True, blank=True)
     asked = models.PositiveSmallIntegerField(null=True, blank=True)
+    # When the row last changed (answered, paused, stopped, corrected): FHIR meta.lastUpdated
+    # and what incremental exports (_since) select. Set by the database for rows written
+    # without the ORM.
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
     class Meta:
         ordering = ["-authored_at"]
@@ -212,7 +218,7 @@ class ScoredResult(models.Model):
     `status` is the FHIR Observation.status: "final" as scored; a result found wrong
     later is never changed or deleted: it becomes "entered-in-error" (its figures kept as
     they were) and the corrected result is a new row, "amended", that `replaces` it
-    (`safehaven instruments rescore`).
+    (`safehaven instruments rescore`). Both rows' `updated_at` say when that happened.
     """
 
     ABSENT_REASONS = [("asked-declined", _("Declined")), ("unknown", _("Incomplete"))]
@@ -232,6 +238,7 @@ class ScoredResult(models.Model):
         "status": "clinical",
         "effective_at": "clinical",
         "replaces": "none",
+        "updated_at": "none",
     }
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -251,6 +258,10 @@ class ScoredResult(models.Model):
     replaces = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by"
     )
+    # When the row last changed: scored, or marked entered-in-error by a correction (the
+    # screening date stays `effective_at`). FHIR meta.lastUpdated, and what incremental
+    # exports (_since) select, so that corrections leave too.
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
     class Meta:
         ordering = ["-effective_at"]

@@ -4,6 +4,7 @@ Trafficking-related health concerns leave the clinic only when the person agreed
 may appear in exports (`HealthConcern.on_exports`); `_exportable_concerns` enforces it.
 """
 
+import datetime
 import json
 
 from safehaven.fhir.common import instant, security_labels
@@ -12,6 +13,9 @@ from safehaven.screening import engine
 from safehaven.screening.models import HealthConcern, Instrument, ScoredResult, ScreeningResponse
 
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+# On an amended Observation: the Observation it corrects (valueReference). The core
+# `replaces` extension is only for canonical resources, so Safe Haven defines its own.
+REPLACES_URL = engine.SH + "replaces"
 DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 ABSENT_DISPLAY = {"asked-declined": "Asked But Declined", "unknown": "Unknown"}
 ABSENT_TEXT = {
@@ -30,6 +34,12 @@ def instrument_categories(instrument: Instrument) -> list[str]:
     return engine.data_categories(instrument.resource or {})
 
 
+def _last_change(obj, written_at: datetime.datetime) -> datetime.datetime:
+    """Return when a row last changed (`updated_at`); for a row not saved yet, when it was written."""
+    changed = getattr(obj, "updated_at", None)
+    return changed if isinstance(changed, datetime.datetime) else written_at
+
+
 def questionnaire_to_fhir(instrument: Instrument) -> dict:
     """Return the Questionnaire as imported, with our id."""
     resource = dict(instrument.resource)
@@ -45,7 +55,7 @@ def response_to_fhir(response: ScreeningResponse) -> dict:
         "resourceType": "QuestionnaireResponse",
         "id": str(response.public_id),
         "meta": {
-            "lastUpdated": instant(response.authored_at),
+            "lastUpdated": instant(_last_change(response, response.authored_at)),
             "security": security_labels(instrument_categories(response.instrument)),
         },
         "questionnaire": f"{response.instrument.url}|{response.instrument.version}"
@@ -65,12 +75,17 @@ def observation_to_fhir(result: ScoredResult) -> dict:
 
     A total the response did not give has no value but a dataAbsentReason: asked-declined
     (no question answered) or unknown (too few answered).
+
+    meta.lastUpdated is when the row last changed (a correction marks the old result
+    entered-in-error and adds an amended one: both then leave in an incremental export);
+    effectiveDateTime stays the screening date. An amended result names the one it
+    replaces, in derivedFrom and in the `replaces` extension.
     """
     resource = {
         "resourceType": "Observation",
         "id": str(result.public_id),
         "meta": {
-            "lastUpdated": instant(result.effective_at),
+            "lastUpdated": instant(_last_change(result, result.effective_at)),
             "security": security_labels(instrument_categories(result.response.instrument)),
         },
         "status": result.status,
@@ -84,6 +99,11 @@ def observation_to_fhir(result: ScoredResult) -> dict:
         "effectiveDateTime": instant(result.effective_at),
         "derivedFrom": [{"reference": f"QuestionnaireResponse/{result.response.public_id}"}],
     }
+    if result.replaces_id is not None:
+        replaced = {"reference": f"Observation/{result.replaces.public_id}",
+                    "display": "The result this one corrects (entered in error)"}
+        resource["extension"] = [{"url": REPLACES_URL, "valueReference": replaced}]
+        resource["derivedFrom"].append(dict(replaced))
     value = result.value
     if value is None:
         reason = result.data_absent_reason or "unknown"
@@ -134,7 +154,7 @@ def _responses(qs):
 
 
 def _results(qs):
-    return qs.select_related("person", "response__instrument")
+    return qs.select_related("person", "response__instrument", "replaces")
 
 
 def _exportable_concerns(qs):
@@ -148,13 +168,13 @@ RESOURCES = [
     ),
     ResourceSpec(
         type="QuestionnaireResponse", model=ScreeningResponse, to_fhir=response_to_fhir,
-        categories=("clinical_summary",), updated_field="authored_at", date_field="authored_at",
+        categories=("clinical_summary",), updated_field="updated_at", date_field="authored_at",
         status_field="status", optimise=_responses,
         object_categories=lambda r: instrument_categories(r.instrument),
     ),
     ResourceSpec(
         type="Observation", model=ScoredResult, to_fhir=observation_to_fhir,
-        categories=("clinical_summary",), updated_field="effective_at", date_field="effective_at",
+        categories=("clinical_summary",), updated_field="updated_at", date_field="effective_at",
         status_field="status", code_field="code", optimise=_results,
         object_categories=lambda r: instrument_categories(r.response.instrument),
     ),

@@ -326,7 +326,9 @@ def record_response(
     same-visit safety task whatever the total; a positive youth screen about a minor opens
     the mandatory-report record. A response with no question answered is recorded as
     declined, one without a total its instrument's rules require as incomplete; the
-    total is then kept as absent with the reason, never as 0. Raise StepError when the
+    total is then kept as absent with the reason, never as 0. An incomplete response
+    whose answers already reach the cut-off is positive all the same ("at least N"), and
+    opens what a positive one opens. Raise StepError when the
     instrument may not be offered (a retired one only finishes a response paused here).
     """
     _open(session)
@@ -370,9 +372,9 @@ def record_response(
         absent = rescore.absent_reason(result, calc)
         ScoredResult.objects.create(
             person=session.person, response=response, system=calc.system, code=calc.code,
-            display=calc.display[:200], value=calc.value, data_absent_reason=absent,
-            interpretation=calc.interpretation[:200], positive=calc.positive,
-            effective_at=response.authored_at,
+            display=calc.display[:200], value=calc.value, at_least=calc.at_least,
+            data_absent_reason=absent, interpretation=calc.interpretation[:200],
+            positive=calc.positive, effective_at=response.authored_at,
         )
     if result.safety:
         ResponseTask.objects.create(
@@ -432,7 +434,7 @@ def correct_scores(
             old.save(update_fields=["status", "updated_at"])
             new = ScoredResult.objects.create(
                 person_id=response.person_id, response=response, system=calc.system, code=calc.code,
-                display=calc.display[:200], value=calc.value,
+                display=calc.display[:200], value=calc.value, at_least=calc.at_least,
                 data_absent_reason=rescore.absent_reason(score, calc),
                 interpretation=calc.interpretation[:200], positive=calc.positive, status="amended",
                 effective_at=old.effective_at, replaces=old,

@@ -15,9 +15,12 @@ the administrator did not choose could silently mis-score a file whose codes dif
 
 Every question may be skipped or answered "prefer not to say". A total exists only when
 the Questionnaire's own rules give one: the shipped files follow each instrument's
-guidance on missing answers (PHQ-9 prorated with one or two missing, the trafficking
-screens positive as soon as enough yes answers are recorded, the others complete only),
-and whatever a file says, a response with no question answered has no total, never a 0.
+guidance on missing answers (PHQ-9 prorated with one or two missing, the others complete
+only), and whatever a file says, a response with no question answered has no total,
+never a 0. A partial screen is never negative, and never hidden when it is positive:
+when the answers recorded already reach the cut-off whatever the rest would be (the
+file's `minimum-total` rule), it is positive, incomplete, "at least N"; otherwise it is
+incomplete.
 Which consent data category a response belongs to is the Questionnaire's own data too
 (`data_categories`), never its name.
 """
@@ -40,6 +43,11 @@ CALCULATED_URL = (
 SH = "https://safehaven.example.org/fhir/StructureDefinition/"
 BAND_URL = SH + "score-band"  # complex: low, high, display, positive
 POSITIVE_URL = SH + "positive-at"  # valueDecimal: the score at which the screen is positive
+# valueExpression on a calculated item: FHIRPath giving the lowest total the answers
+# recorded so far allow (every question not answered counted at its lowest score). When
+# the total itself is missing and this already reaches positive-at, the screen is
+# positive, and incomplete: "at least N".
+MINIMUM_URL = SH + "minimum-total"
 SAFETY_URL = SH + "safety-trigger"  # valueExpression: FHIRPath true -> same-visit safety response
 SENSITIVE_URL = SH + "sensitive"  # valueBoolean
 WORDING_URL = SH + "wording-verified"  # valueBoolean
@@ -87,7 +95,7 @@ PRESENTATION_EXTENSIONS = {
 }
 SUPPORTED_EXTENSIONS = {
     ORDINAL_URL, ITEM_WEIGHT_URL, VARIABLE_URL, CALCULATED_URL, BAND_URL, POSITIVE_URL,
-    SAFETY_URL, SENSITIVE_URL, WORDING_URL, TRANSLATION_VERIFIED_URL, YOUTH_URL, CATEGORY_URL,
+    MINIMUM_URL, SAFETY_URL, SENSITIVE_URL, WORDING_URL, TRANSLATION_VERIFIED_URL, YOUTH_URL, CATEGORY_URL,
 } | PRESENTATION_EXTENSIONS
 # Extensions we recognise and still refuse, because honouring them would change what is
 # asked or what an answer means; the refusal says why.
@@ -588,6 +596,9 @@ class Calculated:
     value: Decimal | None
     interpretation: str = ""
     positive: bool = False
+    # With no value: the lowest total the answers recorded allow, kept only when it already
+    # reaches the cut-off (positive, "at least"); `interpretation` is then its band.
+    at_least: Decimal | None = None
 
 
 @dataclass
@@ -608,7 +619,10 @@ class Score:
 
     @property
     def status(self) -> str:
-        """Return "declined" (no question answered), "incomplete" (a total is missing) or "complete"."""
+        """Return "declined" (no question answered), "incomplete" (a total is missing) or "complete".
+
+        A screen positive before it is complete ("at least N") is incomplete, and positive.
+        """
         if self.answered == 0:
             return "declined"
         if any(c.value is None for c in self.calculated):
@@ -624,6 +638,7 @@ class Score:
                     "system": c.system,
                     "display": c.display,
                     "value": _plain(c.value),
+                    "atLeast": _plain(c.at_least),
                     "interpretation": c.interpretation,
                     "positive": c.positive,
                 }
@@ -737,8 +752,11 @@ def score(questionnaire: dict, response: dict) -> Score:
     expression sits. A calculation that gives an empty result leaves the item unanswered:
     no total is better than a made-up 0. The Questionnaire's own rules say when a partial
     response has a total (the shipped ones follow each instrument's guidance); whatever
-    they say, a response with no question answered has none. The response dict is
-    updated in place with the calculated answers.
+    they say, a response with no question answered has none. A total missing from a
+    partial response whose `minimum-total` already reaches the cut-off is positive: its
+    `at_least` is that minimum and its interpretation that minimum's band (the score is
+    at least there). The response dict is updated in place with the calculated answers
+    (never with a minimum: it is not the total).
     """
     return _score(questionnaire, response)
 
@@ -777,17 +795,26 @@ def _score(questionnaire: dict, response: dict, *, keep_totals_without_answers: 
                 value = (_first_number(run(expr["expression"], scope))
                          if answered or keep_totals_without_answers else None)
                 _set_answer(response, item, value, parents)
-                calculated_items.append((item, value))
+                minimum = None
+                low = ext_value(item, MINIMUM_URL)
+                if value is None and answered and isinstance(low, dict) and low.get("expression"):
+                    minimum = _first_number(run(low["expression"], scope))
+                calculated_items.append((item, value, minimum))
             safety_rules.append((item, scope))
             visit(item.get("item") or [], parents + [item], scope)
 
     root_scope = with_variables(questionnaire, {})
     safety_rules.append((questionnaire, root_scope))
     visit(questionnaire.get("item") or [], [], root_scope)
-    for item, value in calculated_items:
+    for item, value, minimum in calculated_items:
         codes = item.get("code") or []
         code = codes[0] if codes else {}
         interpretation, positive = _interpret(item, value)
+        at_least = None
+        if value is None and minimum is not None:
+            band, reached = _interpret(item, minimum)
+            if reached:  # positive whatever the questions not answered would have added
+                interpretation, positive, at_least = band, True, minimum
         result.calculated.append(
             Calculated(
                 link_id=item["linkId"],
@@ -797,6 +824,7 @@ def _score(questionnaire: dict, response: dict, *, keep_totals_without_answers: 
                 value=value,
                 interpretation=interpretation,
                 positive=positive,
+                at_least=at_least,
             )
         )
         result.positive = result.positive or positive

@@ -213,7 +213,9 @@ class ScoredResult(models.Model):
 
     A total the instrument's rules do not give (nothing answered, or too little) has no
     value and says why in `data_absent_reason` (a FHIR data-absent-reason code):
-    "asked-declined" when no question was answered, "unknown" when some were.
+    "asked-declined" when no question was answered, "unknown" when some were. When the
+    answers given already reach the cut-off, such a result is positive all the same:
+    `at_least` is the lowest total they allow and `interpretation` its band.
 
     `status` is the FHIR Observation.status: "final" as scored; a result found wrong
     later is never changed or deleted: it becomes "entered-in-error" (its figures kept as
@@ -232,6 +234,7 @@ class ScoredResult(models.Model):
         "code": "clinical",
         "display": "clinical",
         "value": "sensitive",
+        "at_least": "sensitive",
         "data_absent_reason": "sensitive",
         "interpretation": "sensitive",
         "positive": "sensitive",
@@ -248,6 +251,10 @@ class ScoredResult(models.Model):
     code = models.CharField(max_length=60)
     display = models.CharField(max_length=200, blank=True)
     value = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    # With no value: the lowest total the answers recorded allow, kept when it already
+    # reaches the cut-off (positive before the screen is complete: "at least 12"). Never a
+    # total: trajectories and outcome measures read `value` only.
+    at_least = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     data_absent_reason = models.CharField(
         max_length=20, choices=ABSENT_REASONS, blank=True, default="", db_default=""
     )

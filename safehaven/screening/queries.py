@@ -69,7 +69,9 @@ def screen_counts(
     `start`/`end` to responses authored in [start, end). "offered" counts every response
     row (completed, incomplete, declined, deferred or still open); "incomplete" those
     answered in part, too little for a total; "declined" includes responses with no
-    question answered; "positive" counts completed responses that scored positive. A key "_sessions" gives the same for whole PEARR
+    question answered; "positive" counts responses that scored positive, incomplete ones
+    included (answers that already reach the cut-off: an incomplete screen is never a
+    negative one). A key "_sessions" gives the same for whole PEARR
     sessions (declined = the person declined the whole screen, deferred = put off to a
     later visit). Two queries.
     """
@@ -92,7 +94,7 @@ def screen_counts(
         incomplete=Count("pk", filter=Q(outcome="incomplete")),
         declined=Count("pk", filter=Q(outcome="declined")),
         deferred=Count("pk", filter=Q(outcome="deferred")),
-        positive=Count("pk", filter=Q(outcome="completed", positive=True)),
+        positive=Count("pk", filter=Q(outcome__in=("completed", "incomplete"), positive=True)),
     )
     for row in rows:
         name = row.pop("instrument__name")

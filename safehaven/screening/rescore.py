@@ -1,9 +1,13 @@
 """Responses scored under rules a newer version of their instrument replaced.
 
 Version 1.0.0 of the shipped instruments summed skipped and declined answers as 0, so a
-PHQ-9 with nothing answered was kept as "0, Minimal". Importing version 1.1.0 changes how
-new responses are scored; the responses scored before keep their results until
-`safehaven instruments rescore` corrects them (`actions.correct_scores`).
+PHQ-9 with nothing answered was kept as "0, Minimal". Version 1.1.0 gave no total then,
+but also hid a partial screen already past its cut-off (a PHQ-9 with six answers adding
+up to 15: incomplete, not positive), and counted the yes answers of a partial trafficking
+screen as its total; version 1.2.0 reports both as positive and incomplete ("at least
+N"). Importing a newer version changes how new responses are scored; the responses
+scored before keep their results until `safehaven instruments rescore` corrects them
+(`actions.correct_scores`).
 
 A response is checked against the newest active version of the same instrument (same
 canonical url, a later version): its stored answers are scored again under that
@@ -30,6 +34,7 @@ KINDS = {
     "incomplete": "no total any more: too few questions answered (incomplete)",
     "total": "total changed",
     "new_total": "a total where there was none",
+    "at_least": "no total, but the answers given already reach the cut-off (positive, at least N)",
     "other": "same total, other band, cut-off or reason for no total",
     "now_positive": "negative before, positive now",
     "still_positive": "positive before, not by the newer rules (kept positive: the answered"
@@ -190,12 +195,13 @@ def check(response: ScreeningResponse, target: Instrument) -> Correction | None:
     for key, calc in new.items():
         result = old[key]
         absent = absent_reason(score, calc)
-        if (result.value, result.data_absent_reason, result.interpretation, result.positive) == (
-            calc.value, absent, calc.interpretation[:200], calc.positive
-        ):
+        if (result.value, result.at_least, result.data_absent_reason, result.interpretation,
+                result.positive) == (calc.value, calc.at_least, absent, calc.interpretation[:200], calc.positive):
             continue
         correction.changes.append((result, calc))
-        if calc.value is None and result.value is not None:
+        if calc.at_least is not None and result.at_least != calc.at_least:
+            kinds.append("at_least")
+        elif calc.value is None and result.value is not None:
             kinds.append("declined" if absent == "asked-declined" else "incomplete")
         elif calc.value is not None and result.value is None:
             kinds.append("new_total")

@@ -34,7 +34,7 @@ def phq9_1_0_0():
     data = copy.deepcopy(SHIPPED["phq-9.json"])
     data["version"] = "1.0.0"
     total = data["item"][-1]
-    total["extension"] = [e for e in total["extension"] if e["url"] != engine.VARIABLE_URL]
+    total["extension"] = [e for e in total["extension"] if e["url"] not in {engine.VARIABLE_URL, engine.MINIMUM_URL}]
     engine.ext_value(total, engine.CALCULATED_URL)["expression"] = (
         "%resource.item.where(linkId != '/44261-6').answer.value.ordinal().sum()")
     return data

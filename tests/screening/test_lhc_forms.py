@@ -201,7 +201,7 @@ def test_the_score_command_prints_the_total(tmp_path, capsys):
     assert out["calculated"][0] == {
         "linkId": "/39156-5", "code": "44261-6", "system": "http://loinc.org",
         "display": "Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]",
-        "value": 10, "interpretation": "", "positive": False,
+        "value": 10, "atLeast": None, "interpretation": "", "positive": False,
     }
     r.write_text(json.dumps(lhc_forms.response([None] * 9)))
     call_command("instruments", "score", str(q), str(r))

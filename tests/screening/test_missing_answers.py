@@ -3,9 +3,10 @@
 Every item of every shipped instrument may be skipped or answered "prefer not to say".
 When nothing is answered there is no total and no band (the response is declined); when
 some are, each instrument's rule decides (PHQ-9: prorated with one or two missing; the
-trafficking screens: positive as soon as enough yes answers are recorded; the others: all
-items needed). The rules live in the Questionnaire files, so `safehaven instruments score`
-gives the same answer as the clinic.
+others: all items needed). A partial screen is never negative, and never hidden when the
+answers given already reach the cut-off: it is positive and incomplete, "at least N". The
+rules live in the Questionnaire files, so `safehaven instruments score` gives the same
+answer as the clinic.
 """
 
 import copy
@@ -31,6 +32,11 @@ pytestmark = pytest.mark.django_db
 
 SHIPPED = {name: json.loads(text) for name, text in actions.shipped_instrument_files()}
 SKIP, DECLINE = "skip", "decline"
+# Each instrument's published cut-off, written here independently of the files.
+CUT_OFF = {
+    "phq-9.json": 10, "gad-7.json": 10, "phq-2.json": 3, "audit-c.json": 3, "dast-10.json": 3,
+    "pc-ptsd-5.json": 3, "work-safety-adult.json": 1, "young-adult-safety.json": 1, "youth-safety-6.json": 2,
+}
 
 
 def ordinal(item, index):
@@ -71,10 +77,19 @@ def expected_total(name, answered):
             return 0
         return points if n == 6 else None
     questions = engine.answerable_items(SHIPPED[name])
-    threshold = {"work-safety-adult.json": 1, "young-adult-safety.json": 1, "youth-safety-6.json": 2}.get(name)
-    if threshold is not None and points >= threshold:
-        return points  # positive whatever the rest: a partial screen can be positive
     return points if n == len(questions) else None
+
+
+def band(name, value):
+    """Return the display of the file's score band that holds value."""
+    total = next(i for _w, i in engine._walk_items(SHIPPED[name]["item"])
+                 if engine.ext_value(i, engine.CALCULATED_URL) is not None)
+    for ext in total["extension"]:
+        if ext["url"] == engine.BAND_URL:
+            parts = {e["url"]: next(v for k, v in e.items() if k.startswith("value")) for e in ext["extension"]}
+            if parts["low"] <= value <= parts["high"]:
+                return parts["display"]
+    raise AssertionError(f"no band for {value}")
 
 
 def choices_for(item):
@@ -118,23 +133,53 @@ def test_any_subset_of_answers_has_a_total_exactly_when_the_rule_gives_one(name,
     result = engine.score(questionnaire, response)
     calc = result.calculated[0]
     want = expected_total(name, answered)
+    points = sum(item_points(name, item, a) for item, a in answered.values())
+    cut_off = engine.ext_value(next(i for i in questionnaire["item"] if i["linkId"] == calc.link_id),
+                               engine.POSITIVE_URL)
+    assert cut_off == CUT_OFF[name]
     assert calc.value == want
+    # Positive exactly when the answers given reach the cut-off or the total does: never hidden.
+    assert calc.positive == (points >= cut_off or (want is not None and want >= cut_off))
+    assert result.positive == calc.positive
     if calc.value is None:
-        # Incomplete or declined: no band, never positive by a total, never "negative".
-        assert calc.interpretation == "" and calc.positive is False
         assert result.status == ("declined" if not answered else "incomplete")
+        if calc.positive:
+            # Incomplete and positive: at least what the answers given add up to, with its band.
+            assert calc.at_least == points and calc.interpretation == band(name, points)
+        else:
+            # Incomplete or declined below the cut-off: no band, no minimum, never "negative".
+            assert calc.interpretation == "" and calc.at_least is None
     else:
-        assert calc.value >= sum(item_points(name, item, a) for item, a in answered.values())
-        cut_off = engine.ext_value(next(i for i in questionnaire["item"] if i["linkId"] == calc.link_id),
-                                   engine.POSITIVE_URL)
-        assert calc.positive == (calc.value >= cut_off)
-        assert calc.interpretation
+        assert calc.value >= points and calc.at_least is None
+        assert calc.interpretation == band(name, calc.value)
         assert result.status == "complete"
     assert result.answered == len(answered)
     # The calculated answer written into the response says the same (absent, not 0).
     total = [e for e in response["item"] if e["linkId"] == calc.link_id]
     assert (total[0]["answer"] if total else None) == (
         None if want is None else [{"valueInteger": want}])
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_answers_that_alone_reach_the_cut_off_are_positive_with_the_rest_unanswered(name):
+    questionnaire = SHIPPED[name]
+    items = engine.answerable_items(questionnaire)
+    picks, points = [SKIP] * len(items), 0
+    for index, item in enumerate(items):
+        if points >= CUT_OFF[name]:
+            break
+        if item["type"] == "boolean":  # the answer that scores (yes to exposure opens PC-PTSD-5)
+            picks[index] = not (name == "dast-10.json" and item["linkId"] == "/dast3")
+        else:
+            picks[index] = len(item["answerOption"]) - 1  # the highest-scoring answer
+        points += item_points(name, item, picks[index])
+    assert SKIP in picks and points >= CUT_OFF[name]
+    response, _answered = build(name, picks)
+    result = engine.score(questionnaire, response)
+    calc = result.calculated[0]
+    assert (calc.value, calc.at_least, calc.positive) == (None, points, True)
+    assert (result.status, result.positive) == ("incomplete", True)
+    assert calc.interpretation == band(name, points)
 
 
 @pytest.mark.parametrize("name", sorted(SHIPPED))
@@ -170,8 +215,10 @@ def test_the_youth_screen_is_positive_at_two_yes_and_otherwise_never_falsely_neg
     result = engine.score(youth, response)
     yes = sum(1 for p in picks if p is True)
     assert result.positive == (yes >= 2)
-    if yes < 2 and any(p in (SKIP, DECLINE) for p in picks):
+    if any(p in (SKIP, DECLINE) for p in picks):
+        # Never a total from a partial screen: positive at two yes, "at least 2".
         assert result.calculated[0].value is None and result.status != "complete"
+        assert result.calculated[0].at_least == (yes if yes >= 2 else None)
 
 
 def test_phq9_with_two_missing_is_prorated_and_with_three_has_no_total():
@@ -181,9 +228,23 @@ def test_phq9_with_two_missing_is_prorated_and_with_three_has_no_total():
     # 9 points from 7 answers: 9 * 9 / 7 = 11.57, rounded to 12 (Moderate, positive).
     assert result.calculated[0].value == 12 and result.positive
     assert (result.answered, result.asked) == (7, 9)
-    response, _ = build("phq-9.json", [3, 3, 3, 3, 3, 3, SKIP, SKIP, DECLINE])
+    response, _ = build("phq-9.json", [1, 1, 1, 1, 1, 1, SKIP, SKIP, DECLINE])
     result = engine.score(phq9, response)
-    assert result.calculated[0].value is None and result.status == "incomplete"
+    assert result.calculated[0].value is None and result.status == "incomplete" and not result.positive
+
+
+def test_phq9_with_three_missing_whose_answers_reach_10_is_positive_at_least_that():
+    phq9 = SHIPPED["phq-9.json"]
+    response, _ = build("phq-9.json", [3, 3, 2, 2, 1, 1, SKIP, SKIP, DECLINE])
+    result = engine.score(phq9, response)
+    calc = result.calculated[0]
+    assert calc.value is None and calc.at_least == 12 and calc.positive and result.positive
+    assert calc.interpretation == "Moderate (10-14)" and result.status == "incomplete"
+    assert (result.answered, result.asked) == (6, 9)
+    # The lowest possible total is not the total: nothing is written into the response.
+    assert not [e for e in response["item"] if e["linkId"] == calc.link_id]
+    out = result.as_json()["calculated"][0]
+    assert (out["value"], out["atLeast"], out["positive"]) == (None, 12, True)
 
 
 def test_the_score_command_gives_the_same_answer_as_the_clinic(tmp_path, capsys):
@@ -305,11 +366,13 @@ def test_two_yes_on_a_partial_youth_screen_opens_the_mandatory_report(cast, clie
     client = client_for(cast.alice)
     youth = instruments["ChildScreen6"]
     response = post_answers(client, session, youth, [True, SKIP, DECLINE, True, SKIP, SKIP])
-    assert response.outcome == "completed" and response.positive
-    assert ScoredResult.objects.get().value == 2
+    # Positive, and incomplete: two yes answers are not the total of six questions.
+    assert response.outcome == "incomplete" and response.positive
+    result = ScoredResult.objects.get()
+    assert (result.value, result.at_least, result.positive) == (None, 2, True)
     assert MandatoryReport.objects.filter(person=minor).count() == 1
     page = client.get(reverse("screening:session", args=[session.public_id])).content.decode()
-    assert "Positive (2 or more) (2 of 6 answered)" in page
+    assert "at least 2 (Positive (2 or more) or higher) — incomplete: 2 of 6 answered" in page
 
 
 def test_one_yes_and_the_rest_skipped_is_incomplete_not_negative_on_the_youth_screen(
@@ -320,3 +383,57 @@ def test_one_yes_and_the_rest_skipped_is_incomplete_not_negative_on_the_youth_sc
     assert response.outcome == "incomplete" and not response.positive
     result = ScoredResult.objects.get()
     assert result.value is None and result.interpretation == ""
+
+
+def test_a_partial_phq9_already_past_the_cut_off_is_recorded_shown_and_exported_as_positive(
+    cast, client_for, instruments, private_session
+):
+    from fhir.resources.R4B.observation import Observation
+
+    from safehaven.fhir.resources.screening import MINIMUM_TOTAL, observation_to_fhir
+
+    client = client_for(cast.alice)
+    response = post_answers(client, private_session, instruments["PHQ9"], [3, 3, 2, 2, 1, 1, SKIP, SKIP, DECLINE])
+    assert (response.outcome, response.positive, response.answered, response.asked) == ("incomplete", True, 6, 9)
+    result = ScoredResult.objects.get()
+    assert (result.value, result.at_least, result.positive) == (None, 12, True)
+    assert result.data_absent_reason == "unknown" and result.interpretation == "Moderate (10-14)"
+    # A positive screen opens its follow-up, complete or not.
+    assert ResponseTask.objects.get(response=response).reason == "positive_screen"
+    for url in (reverse("screening:session", args=[private_session.public_id]),
+                reverse("people:chart", args=[cast.patient.public_id])):
+        page = client.get(url).content.decode()
+        assert "at least 12 (Moderate (10-14) or higher) — incomplete: 6 of 9 answered" in page
+    # Not a total: trajectories and outcome measures do not see it.
+    assert queries.score_history([cast.patient.pk], [queries.PHQ9_TOTAL]) == []
+    assert queries.screen_counts()["PHQ9"]["positive"] == 1
+    # FHIR: no value for the LOINC total score, a data-absent reason, Positive, and the lowest
+    # possible total under a local code.
+    observation = observation_to_fhir(result)
+    Observation.model_validate(observation)
+    assert "valueQuantity" not in observation
+    assert observation["code"]["coding"][0]["code"] == queries.PHQ9_TOTAL
+    assert observation["dataAbsentReason"]["coding"][0]["code"] == "unknown"
+    assert "6 of 9 questions answered" in observation["dataAbsentReason"]["text"]
+    [interpretation] = observation["interpretation"]
+    assert interpretation["coding"][0]["code"] == "POS"
+    assert interpretation["text"] == "At least 12: Moderate (10-14) or higher"
+    [component] = observation["component"]
+    assert component["code"]["coding"] == [MINIMUM_TOTAL] and MINIMUM_TOTAL["code"] != queries.PHQ9_TOTAL
+    assert component["valueQuantity"]["value"] == 12
+    assert queries.PHQ9_TOTAL not in json.dumps(component)
+
+
+def test_a_partial_phq9_below_the_cut_off_exports_no_interpretation_and_no_component(
+    cast, client_for, instruments, private_session
+):
+    from fhir.resources.R4B.observation import Observation
+
+    from safehaven.fhir.resources.screening import observation_to_fhir
+
+    post_answers(client_for(cast.alice), private_session, instruments["PHQ9"], [3, 3, 2, 1] + [SKIP] * 5)
+    result = ScoredResult.objects.get()
+    assert (result.value, result.at_least, result.positive, result.interpretation) == (None, None, False, "")
+    observation = observation_to_fhir(result)
+    Observation.model_validate(observation)
+    assert not {"valueQuantity", "interpretation", "component"} & set(observation)

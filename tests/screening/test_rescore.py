@@ -32,6 +32,7 @@ OLD_TOTALS = {
     "gad-7.json": "%resource.item.where(linkId != '/70274-6').answer.value.ordinal().sum()",
 }
 SKIP, DECLINE = "skip", "decline"
+CURRENT = SHIPPED["phq-9.json"]["version"]  # the shipped rules (1.2.0)
 REASON = "Version 1.0.0 counted skipped questions as 0 (fixed in 1.1.0)"
 
 
@@ -42,7 +43,8 @@ def version_1_0_0(name, *, safety_rule=True):
     for _w, item in engine._walk_items(data["item"]):
         calc = engine.ext_value(item, engine.CALCULATED_URL)
         if calc is not None:
-            item["extension"] = [e for e in item["extension"] if e["url"] != engine.VARIABLE_URL]
+            item["extension"] = [e for e in item["extension"]
+                                 if e["url"] not in {engine.VARIABLE_URL, engine.MINIMUM_URL}]
             calc["expression"] = OLD_TOTALS[name]
     if not safety_rule:
         data["extension"] = [e for e in data["extension"] if e["url"] != engine.SAFETY_URL]
@@ -79,7 +81,7 @@ def record_as_before(by, session, instrument, picks, *, follow_up=True):
 
 @pytest.fixture
 def history(cast, private_session):
-    """Responses scored by version 1.0.0, then version 1.1.0 imported (which retires 1.0.0)."""
+    """Responses scored by version 1.0.0, then the shipped version imported (which retires 1.0.0)."""
     old = {
         name: actions.import_instruments(by="test", files=[(name, json.dumps(version_1_0_0(name)))])[0]
         for name in OLD_TOTALS
@@ -101,7 +103,7 @@ def history(cast, private_session):
     }
     notes = actions.import_instruments(by="test", files=actions.shipped_instrument_files())
     assert any("retired" in n for i in notes for n in i.import_notes)
-    new = {i.name: i for i in Instrument.objects.filter(version="1.1.0")}
+    new = {i.name: i for i in Instrument.objects.filter(version=CURRENT)}
     # Scored by the current rules: never a candidate.
     made["current"] = actions.record_response(by=cast.alice, session=private_session, instrument=new["PHQ9"],
                                               raw={}, declined_items=set())
@@ -128,14 +130,14 @@ def test_a_dry_run_counts_what_would_change_and_changes_nothing(cast, history):
     before = snapshot()
     out = rescore()
     assert snapshot() == before
-    assert "PHQ-9 (mood) version 1.0.0 -> 1.1.0: 5 of 6 completed responses to correct" in out
+    assert f"PHQ-9 (mood) version 1.0.0 -> {CURRENT}: 5 of 6 completed responses to correct" in out
     assert "no total any more: nothing was answered (declined): 1" in out
     assert "no total any more: too few questions answered (incomplete): 1" in out
     assert "total changed: 3" in out
     assert "negative before, positive now: 1" in out
     assert "a safety rule is met that no follow-up answered: 1" in out
     assert "clinical review tasks to open for the care team: 2" in out
-    assert "GAD-7 (worry) version 1.0.0 -> 1.1.0: 1 of 2 completed responses to correct" in out
+    assert f"GAD-7 (worry) version 1.0.0 -> {CURRENT}: 1 of 2 completed responses to correct" in out
     assert "6 responses to correct. Nothing was changed (dry run)" in out
     # Counts only: nobody's name or identifier.
     for text in filter(None, (cast.patient.chosen_name, cast.patient.legal_name, str(cast.patient.public_id),
@@ -159,7 +161,7 @@ def test_apply_corrects_exactly_the_affected_responses_audited_and_a_second_run_
                  for key in ("complete", "gad7_complete", "current")}
     first_seq = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
     out = rescore("--apply", "--reason", REASON, "--by", cast.erin.username, "--batch-size", "2")
-    assert "PHQ-9 (mood) version 1.0.0 -> 1.1.0: 5 responses corrected" in out
+    assert f"PHQ-9 (mood) version 1.0.0 -> {CURRENT}: 5 responses corrected" in out
     assert "clinical review tasks opened for the care team: 2" in out
     assert "6 responses corrected." in out
 
@@ -190,7 +192,7 @@ def test_apply_corrects_exactly_the_affected_responses_audited_and_a_second_run_
     assert {e.reason for e in events} == {REASON} and {e.actor_id for e in events} == {str(cast.erin.public_id)}
     assert {e.person_id for e in events} == {str(cast.patient.public_id)}
     event = events.get(object_id=str(declined.public_id))
-    assert event.detail["changes"] == ["declined"] and event.detail["rules_version"] == "1.1.0"
+    assert event.detail["changes"] == ["declined"] and event.detail["rules_version"] == CURRENT
     assert event.detail["entered_in_error"] == [str(old.public_id)] and event.detail["amended"] == [str(new.public_id)]
     assert chain.verify().ok
 
@@ -275,7 +277,7 @@ def test_answers_that_do_not_fit_the_newer_version_are_left_as_they_are(cast, pr
     actions.import_instruments(by="test", files=[("phq-9.json", json.dumps(SHIPPED["phq-9.json"]))])
     out = rescore()
     assert "0 of 1 completed responses to correct" in out
-    assert "left as they are (answers that do not fit version 1.1.0): 1" in out
+    assert f"left as they are (answers that do not fit version {CURRENT}): 1" in out
     assert "Nothing to correct." in rescore("--apply", "--reason", REASON)
     assert list(response.results.values_list("status", flat=True)) == ["final"]
 
@@ -302,16 +304,67 @@ def test_the_newest_version_is_found_by_number_not_by_text():
 
 def test_a_positive_screen_stays_positive_when_its_total_goes(cast, private_session):
     old = actions.import_instruments(by="test", files=[("phq-9.json", json.dumps(version_1_0_0("phq-9.json")))])[0]
-    # 15 from six answers: whatever the other three, at least 15, so positive; 1.1.0 gives no total.
+    # 15 from six answers: whatever the other three, at least 15, so positive; no total now.
     response = record_as_before(cast.alice, private_session, old, [3, 3, 3, 3, 3, 0, SKIP, SKIP, SKIP])
     assert response.positive and ResponseTask.objects.filter(response=response).count() == 1
     actions.import_instruments(by="test", files=[("phq-9.json", json.dumps(SHIPPED["phq-9.json"]))])
     out = rescore("--apply", "--reason", REASON)
-    assert "positive before, not by the newer rules (kept positive" in out
+    assert "no total, but the answers given already reach the cut-off (positive, at least N): 1" in out
+    assert "kept positive" not in out  # the newer rules say positive too
     response.refresh_from_db()
     assert response.outcome == "incomplete" and response.positive
+    new = response.results.get(status="amended")
+    assert (new.value, new.at_least, new.positive, new.interpretation) == (None, 15, True, "Moderately severe (15-19)")
     assert response.tasks.get().reason == "positive_screen"  # its follow-up stays as it was
     assert not ResponseTask.objects.filter(reason="review").exists()
+
+
+def version_1_1_0(name):
+    """Return the shipped file as it was in version 1.1.0: no minimum total, and the yes
+    answers of a partial trafficking screen counted as its total once they reach the cut-off."""
+    data = copy.deepcopy(SHIPPED[name])
+    data["version"] = "1.1.0"
+    for _w, item in engine._walk_items(data["item"]):
+        if engine.ext_value(item, engine.CALCULATED_URL) is not None:
+            item["extension"] = [e for e in item["extension"] if e["url"] != engine.MINIMUM_URL]
+            if name == "youth-safety-6.json":
+                engine.ext_value(item, engine.CALCULATED_URL)["expression"] = \
+                    "iif(%answered = 6 or %yes >= 2, %yes, {})"
+    return data
+
+
+def test_a_partial_screen_1_1_0_hid_past_its_cut_off_is_corrected_to_positive_for_review(cast, private_session):
+    old = {name: actions.import_instruments(by="test", files=[(name, json.dumps(version_1_1_0(name)))])[0]
+           for name in ("phq-9.json", "youth-safety-6.json")}
+    # Six PHQ-9 answers adding up to 12: 1.1.0 said incomplete and nothing else.
+    items = engine.answerable_items(old["phq-9.json"].resource)
+    hidden = actions.record_response(
+        by=cast.alice, session=private_session, instrument=old["phq-9.json"],
+        raw={i["linkId"]: str(v) for i, v in zip(items, [3, 3, 2, 2, 1, 1], strict=False)})
+    assert (hidden.outcome, hidden.positive) == ("incomplete", False) and not hidden.tasks.exists()
+    # Two yes on the youth screen, the rest skipped: 1.1.0 recorded '2' as if it were the total.
+    items = engine.answerable_items(old["youth-safety-6.json"].resource)
+    youth = actions.record_response(
+        by=cast.alice, session=private_session, instrument=old["youth-safety-6.json"],
+        raw={items[0]["linkId"]: "true", items[3]["linkId"]: "true"})
+    assert youth.outcome == "completed" and youth.results.get().value == 2
+    actions.import_instruments(by="test", files=actions.shipped_instrument_files())
+    out = rescore("--apply", "--reason", "1.1.0 hid partial screens already past their cut-off")
+    assert f"PHQ-9 (mood) version 1.1.0 -> {CURRENT}: 1 responses corrected" in out
+    assert "negative before, positive now: 1" in out
+    hidden.refresh_from_db()
+    assert (hidden.outcome, hidden.positive) == ("incomplete", True)
+    new = hidden.results.get(status="amended")
+    assert (new.value, new.at_least, new.positive, new.interpretation) == (None, 12, True, "Moderate (10-14)")
+    assert hidden.tasks.get().reason == "review"  # a clinician looks at it
+    youth.refresh_from_db()
+    assert (youth.outcome, youth.positive) == ("incomplete", True)
+    new = youth.results.get(status="amended")
+    assert (new.value, new.at_least, new.replaces.value) == (None, 2, 2)
+    assert not youth.tasks.filter(reason="review").exists()  # positive before, its follow-up stands
+    resource = observation_to_fhir(new)
+    Observation.model_validate(resource)
+    assert "valueQuantity" not in resource and resource["interpretation"][0]["coding"][0]["code"] == "POS"
 
 
 def test_the_answers_of_a_response_recorded_today_score_the_same_again(cast, instruments, private_session):

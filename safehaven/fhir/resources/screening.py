@@ -17,6 +17,11 @@ ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 # `replaces` extension is only for canonical resources, so Safe Haven defines its own.
 REPLACES_URL = engine.SH + "replaces"
 DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
+INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
+# The component of an incomplete but positive Observation that carries the lowest total
+# the answers given allow: a local code, never the instrument's total-score code.
+MINIMUM_TOTAL = {"system": engine.LOCAL_SYSTEM, "code": "minimum-total",
+                 "display": "Lowest possible total from the answers given (not a total score)"}
 ABSENT_DISPLAY = {"asked-declined": "Asked But Declined", "unknown": "Unknown"}
 ABSENT_TEXT = {
     "asked-declined": "No question was answered: there is no total.",
@@ -74,7 +79,10 @@ def observation_to_fhir(result: ScoredResult) -> dict:
     """Return a scored Observation (survey category) derived from its QuestionnaireResponse.
 
     A total the response did not give has no value but a dataAbsentReason: asked-declined
-    (no question answered) or unknown (too few answered).
+    (no question answered) or unknown (too few answered). When the answers given already
+    reach the cut-off, the Observation still has no value (what they add up to is not the
+    total score), but it says Positive (interpretation POS) and carries that lowest
+    possible total in a component with a local code (`MINIMUM_TOTAL`).
 
     meta.lastUpdated is when the row last changed (a correction marks the old result
     entered-in-error and adds an amended one: both then leave in an incremental export);
@@ -111,17 +119,37 @@ def observation_to_fhir(result: ScoredResult) -> dict:
         answered, asked = result.response.answered, result.response.asked
         if reason == "unknown" and answered is not None and asked:
             text = f"Incomplete: {answered} of {asked} questions answered, too few for a total."
+        low = result.at_least
+        if reason == "unknown" and low is not None:
+            low = _number(low)
+            count = (f"{answered} of {asked} questions answered" if answered is not None and asked
+                     else "some questions answered")
+            text = (f"Incomplete: {count}, too few for a total; the answers given already add up to"
+                    f" {low}, at or above the cut-off, so the screen is positive.")
+            resource["interpretation"] = [{
+                "coding": [{"system": INTERPRETATION, "code": "POS", "display": "Positive"}],
+                "text": f"At least {low}: {result.interpretation} or higher" if result.interpretation
+                else f"At least {low}",
+            }]
+            resource["component"] = [{"code": {"coding": [dict(MINIMUM_TOTAL)], "text": MINIMUM_TOTAL["display"]},
+                                      "valueQuantity": _score_quantity(low)}]
         resource["dataAbsentReason"] = {
             "coding": [{"system": DATA_ABSENT, "code": reason, "display": ABSENT_DISPLAY.get(reason, reason)}],
             "text": text,
         }
         return resource
-    number = int(value) if value == value.to_integral_value() else float(value)
-    resource["valueQuantity"] = {"value": number, "unit": "{score}",
-                                 "system": "http://unitsofmeasure.org", "code": "{score}"}
+    resource["valueQuantity"] = _score_quantity(_number(value))
     if result.interpretation:
         resource["interpretation"] = [{"text": result.interpretation}]
     return resource
+
+
+def _number(value) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _score_quantity(number: int | float) -> dict:
+    return {"value": number, "unit": "{score}", "system": "http://unitsofmeasure.org", "code": "{score}"}
 
 
 def condition_to_fhir(concern: HealthConcern) -> dict:

@@ -2,9 +2,11 @@
 """Load test: 50 concurrent staff against a production-like server, bounded in time.
 
     .venv/bin/python bench/load.py [--people 2000] [--users 50] [--seconds 60] [--workers 4]
+                                   [--database-url postgres://postgres@127.0.0.1:5432/sh_load]
 
-1. Makes (once) a synthetic network in var/bench/load/ encrypted with throwaway test secrets
-   (random, kept in var/bench/load/secrets.json, never in the repository).
+1. Makes (once) a synthetic network in var/bench/load/ (or in the empty PostgreSQL database
+   given with --database-url) encrypted with throwaway test secrets (random, kept in
+   var/bench/load/secrets.json, never in the repository).
 2. Gives each simulated staff member an account, a caseload and a session signed in with
    both factors, as after a real sign-in (written to var/bench/load/plan.json).
 3. Starts gunicorn on 127.0.0.1 only with SAFEHAVEN_ENV=production (DEBUG off, every
@@ -37,7 +39,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _env(var_dir: Path, **extra) -> dict:
+def _env(var_dir: Path, database_url: str = "", **extra) -> dict:
     keys_file = var_dir / "secrets.json"
     if not keys_file.exists():
         var_dir.mkdir(parents=True, exist_ok=True)
@@ -47,7 +49,9 @@ def _env(var_dir: Path, **extra) -> dict:
             "SAFEHAVEN_AUDIT_KEY": secrets.token_urlsafe(48),
         }))
         keys_file.chmod(0o600)
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}  # the load database is SQLite
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}  # only the one asked for
+    if database_url:
+        env["DATABASE_URL"] = database_url
     env.update(json.loads(keys_file.read_text()))
     env["SAFEHAVEN_VAR_DIR"] = str(var_dir)
     env.update(extra)
@@ -100,21 +104,26 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2)
     parser.add_argument("--var", default=str(ROOT / "var" / "bench" / "load"))
+    parser.add_argument("--database-url", default="",
+                        help="an empty PostgreSQL database to fill and load (default: SQLite in --var)")
     args = parser.parse_args()
     if not (1 <= args.users <= 500 and 5 <= args.seconds <= 600):
         parser.error("--users must be 1..500 and --seconds 5..600")
     var_dir = Path(args.var)
-    dev = _env(var_dir, SAFEHAVEN_ENV="development")
-    if not (var_dir / "safehaven.sqlite3").exists():
+    var_dir = var_dir / "postgresql" if args.database_url else var_dir
+    dev = _env(var_dir, args.database_url, SAFEHAVEN_ENV="development")
+    if not (var_dir / ("generated" if args.database_url else "safehaven.sqlite3")).exists():
         _run(["migrate", "-v0"], dev)
         _run(["bench", "--generate", str(args.people), "--services", str(args.services)], dev)
+        if args.database_url:
+            (var_dir / "generated").write_text(args.database_url.rsplit("@", 1)[-1] + "\n")
     plan_file = var_dir / "plan.json"
     subprocess.run([str(VENV_BIN / "python"), "-c",
                     "import django, sys; django.setup(); exec(sys.argv[1])", PREPARE,
                     str(args.users), str(args.caseload), str(plan_file)],
                    env={**dev, "DJANGO_SETTINGS_MODULE": "safehaven.settings"}, cwd=ROOT, check=True)
     port = _free_port()
-    prod = _env(var_dir, SAFEHAVEN_ENV="production", SAFEHAVEN_SSL_REDIRECT="false",
+    prod = _env(var_dir, args.database_url, SAFEHAVEN_ENV="production", SAFEHAVEN_SSL_REDIRECT="false",
                 SAFEHAVEN_ALLOWED_HOSTS="127.0.0.1", SAFEHAVEN_LOG_LEVEL="ERROR")
     _run(["collectstatic", "--noinput", "-v0"], prod)
     server = subprocess.Popen(
@@ -143,7 +152,7 @@ def main() -> int:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
     result = _summarise(prefix, args, elapsed)
-    out = ROOT / "bench" / "results" / "load-sqlite.json"
+    out = ROOT / "bench" / "results" / f"load-{'postgresql' if args.database_url else 'sqlite'}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
     agg = result["aggregated"]
@@ -168,6 +177,7 @@ def _summarise(prefix: Path, args, elapsed: float) -> dict:
     return {
         "users": args.users, "seconds": args.seconds, "wall_seconds": round(elapsed, 1), "workers": args.workers,
         "people": args.people, "server": "gunicorn (sync workers), SAFEHAVEN_ENV=production, DEBUG off",
+        "database": "PostgreSQL" if args.database_url else "SQLite",
         "nproc": os.cpu_count(), "load_average": [round(x, 1) for x in os.getloadavg()],
         "aggregated": agg, "requests": per,
         "errors": [{"name": f["Name"], "error": f["Error"], "count": int(f["Occurrences"])} for f in failures],

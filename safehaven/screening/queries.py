@@ -15,6 +15,7 @@ from safehaven.screening import engine
 from safehaven.screening.models import (
     CHANNELS,
     HealthConcern,
+    Instrument,
     MandatoryReport,
     ResponseTask,
     ScoredResult,
@@ -129,7 +130,7 @@ def concerns_for_channel(person: Person, channel: str) -> list[HealthConcern]:
 
 
 def safety_prompts(person: Person, *, recent: int = 10) -> list[dict[str, Any]]:
-    """Return the safety questions left unanswered in the person's latest responses. One query.
+    """Return the safety questions left unanswered in the person's latest responses. Two queries.
 
     For each instrument (by LOINC panel code, else url) with a safety question (PHQ-9 item
     9) among the person's `recent` last completed responses, the newest response decides:
@@ -137,34 +138,41 @@ def safety_prompts(person: Person, *, recent: int = 10) -> list[dict[str, Any]]:
     {"title", "numbers", "authored_at"} prompts staff to ask about safety in person. It is
     worked out from the answers when asked; nothing about it is stored.
     """
+    # The newest response of each instrument decides; the Questionnaires (tens of kilobytes
+    # each) are read once per instrument, not once per response. Two queries.
     responses = (
         ScreeningResponse.objects.filter(person=person, status="completed")
-        .select_related("instrument").order_by("-authored_at", "-pk")[:recent]
+        .select_related("instrument").defer("instrument__resource")
+        .order_by("-authored_at", "-pk")[:recent]
     )
-    seen, out = set(), []
+    newest = {}
     for response in responses:
-        instrument = response.instrument
-        if not engine.safety_questions(instrument.resource):
+        newest.setdefault(response.instrument.code or response.instrument.url, response)
+    resources = dict(
+        Instrument.objects.filter(pk__in=[r.instrument_id for r in newest.values()] or [0])
+        .values_list("pk", "resource")
+    )
+    out = []
+    for response in newest.values():
+        questionnaire = resources.get(response.instrument_id) or {}
+        if not engine.safety_questions(questionnaire):
             continue
-        key = instrument.code or instrument.url
-        if key in seen:
-            continue
-        seen.add(key)
         numbers = engine.unanswered_safety_questions(
-            instrument.resource, json.loads(response.answers) if response.answers else {})
+            questionnaire, json.loads(response.answers) if response.answers else {})
         if numbers:
-            out.append({"title": instrument.title, "numbers": numbers, "authored_at": response.authored_at})
+            out.append({"title": response.instrument.title, "numbers": numbers, "authored_at": response.authored_at})
     return out
 
 
 def person_summary(person: Person) -> dict[str, Any]:
-    """Return what the screening panel of the chart shows. Six queries whatever the data size."""
+    """Return what the screening panel of the chart shows. Seven queries whatever the data size."""
     sessions = list(
         ScreeningSession.objects.filter(person=person).order_by("-started_at")[:5]
     )
     results = list(
         ScoredResult.objects.filter(person=person, status__in=SHOWN_STATUSES)
         .select_related("response__instrument")
+        .defer("response__instrument__resource", "response__answers")
         .order_by("-effective_at")[:10]
     )
     tasks = list(

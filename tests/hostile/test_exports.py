@@ -210,9 +210,6 @@ def test_safe_cell_neutralises_every_formula_prefix(label, value):
     assert safe_cell(value).endswith(value.lstrip("\t\r")) or safe_cell(value) == "'" + value
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug reported to evaluation: research.to_csv writes the site's jurisdiction (the 'region' column) "
-    "without safe_cell, so a formula in it stays live in the research extract CSV"))
 def test_the_research_extract_csv_neutralises_formulas(cast, client_for):
     from safehaven.accounts.models import Site
     from safehaven.testing.factories import make_person

@@ -118,3 +118,14 @@ def test_a_declined_total_leaves_as_an_observation_with_a_data_absent_reason(cas
         "system": "http://terminology.hl7.org/CodeSystem/data-absent-reason", "code": "asked-declined",
         "display": "Asked But Declined"}
     assert {s["code"] for s in observation["meta"]["security"]} == {"R", "PSY"}
+
+
+def test_a_retired_instrument_leaves_as_a_retired_questionnaire(instruments):
+    phq9 = next(i for name, i in instruments.items() if i.code == "44249-1")
+    assert fhir_screening.questionnaire_to_fhir(phq9)["status"] == phq9.resource["status"]
+    Instrument.objects.filter(pk=phq9.pk).update(active=False)
+    phq9.refresh_from_db()
+    resource = fhir_screening.questionnaire_to_fhir(phq9)
+    assert resource["status"] == "retired"
+    Questionnaire.model_validate(resource)
+    assert phq9.resource["status"] != "retired"  # the stored file is left as imported

@@ -49,6 +49,8 @@ def questionnaire_to_fhir(instrument: Instrument) -> dict:
     """Return the Questionnaire as imported, with our id."""
     resource = dict(instrument.resource)
     resource["id"] = str(instrument.public_id)
+    if not instrument.active:
+        resource["status"] = "retired"  # no longer offered here, whatever the file said
     resource["meta"] = {"lastUpdated": instant(instrument.imported_at)}
     return resource
 

@@ -445,3 +445,30 @@ def test_screen_counts_give_aggregates_for_evaluation(cast, instruments, private
                               "positive": 0}
     assert counts["_sessions"]["completed"] == 1 and counts["_sessions"]["positive"] == 1
     assert queries.screen_counts(site_ids=[cast.site_b.pk])["_sessions"]["offered"] == 0
+
+
+def test_the_cue_form_on_the_chart_posts_what_the_form_checks(cast, client_for):
+    """The chart writes the cue form out by hand (it is on every chart view); its fields must be
+    exactly the ones CueForm validates, each with a label, grouped under a legend."""
+    import re
+
+    from safehaven.screening.forms import CueForm
+    from safehaven.screening.models import CueObservation
+
+    client = client_for(cast.alice)
+    chart = client.get(reverse("people:chart", args=[cast.patient.public_id])).content.decode()
+    action = reverse("screening:cues", args=[cast.patient.public_id])
+    form = chart[chart.index(f'action="{action}"'):]
+    form = form[:form.index("</form>")]
+    names = set(re.findall(r'name="([a-z_]+)"', form)) - {"csrfmiddlewaretoken"}
+    assert names == set(CueForm.base_fields)
+    boxes = re.findall(r'name="cues" value="([a-z_]+)" id="([a-z_-]+)"', form)
+    assert [value for value, _id in boxes] == [code for code, _label in CueForm.base_fields["cues"].choices]
+    radios = re.findall(r'name="offered" value="[a-z_]+" id="([a-z_-]+)"', form)
+    assert all(f'for="{element_id}"' in form for element_id in [i for _v, i in boxes] + radios)
+    assert form.count("<legend>") == 2 and 'for="cue-note"' in form
+    offered = re.findall(r'name="offered" value="([a-z_]+)"', form)
+    assert offered == [code for code, _label in CueObservation.OFFERS]
+    response = client.post(action, {"cues": [boxes[0][0]], "offered": offered[0], "note": "x"})
+    assert response.status_code == 302
+    assert CueObservation.objects.filter(person=cast.patient).count() == 1

@@ -9,16 +9,20 @@ from django.utils.translation import gettext as _
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
 
 
+def inert(value):
+    """Text a spreadsheet would run as a formula gets a leading quote; anything else is unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def safe_cell(value):
-    """Neutralise spreadsheet formulas: text that a spreadsheet would run gets a leading quote."""
+    """A cell of a protected table: suppressed figures say so, text is made inert."""
     if value is None:
         return _("suppressed")
     if isinstance(value, (int, float)):
         return value
-    text = str(value)
-    if text.startswith(FORMULA_START):
-        return "'" + text
-    return text
+    return inert(str(value))
 
 
 def table_rows(table: dict) -> list[list]:

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from safehaven.consent.decision import Recipient, log_disclosure, may_disclose
 from safehaven.consent.models import ConsentGrant
+from safehaven.evaluation.exports import inert
 from safehaven.people.models import Encounter, Person
 
 QUASI_IDENTIFIERS = ("age_band", "region")
@@ -128,21 +129,12 @@ def build_extract(*, sites, study: str, k: int = 11) -> tuple[Extract, dict, lis
     return Extract(rows=rows, people=len(rows), k=k), decisions, people
 
 
-def _inert(value):
-    """A cell a spreadsheet shows as text: a value that would start a formula gets a leading quote."""
-    from safehaven.evaluation.exports import FORMULA_START
-
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def to_csv(extract: Extract) -> bytes:
     """The extract as CSV; every text cell is made inert (a site's region is free text)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, restval="")
     writer.writeheader()
-    writer.writerows({key: _inert(value) for key, value in row.items()} for row in extract.rows)
+    writer.writerows({key: inert(value) for key, value in row.items()} for row in extract.rows)
     return buffer.getvalue().encode("utf-8")
 
 

@@ -131,3 +131,23 @@ def test_calendar_month_edges(cast, first, later, retained_2, eligible_12):
     assert got == reference(YEAR, [cast.site_a.pk], TODAY)
     assert got.get("retained_2", {}).get((ALL, "Y"), 0) == int(retained_2)
     assert got.get("eligible_12", {}).get((ALL, "Y"), 0) == int(eligible_12)
+
+
+def test_a_person_missing_from_the_spans_read_is_left_out_not_a_crash(cast, monkeypatch):
+    """A person whose span read comes back without them (their visits removed between the
+    two reads) is left out of this read instead of breaking the dashboard."""
+    person = Person.objects.create(site=cast.site_a, chosen_name="PSr", chosen_name_folded="psr")
+    Encounter.objects.create(person=person, site=cast.site_a, setting="community_clinic", chief_complaint="x",
+                             clinician=cast.alice, status="finished",
+                             started_at=timezone.make_aware(datetime.datetime(YEAR, 5, 3)))
+    original = Encounter.objects.filter
+
+    def filter_without_spans(*args, **kwargs):
+        qs = original(*args, **kwargs)
+        if "person_id__in" in kwargs:
+            return qs.none()
+        return qs
+
+    monkeypatch.setattr(Encounter.objects, "filter", filter_without_spans)
+    counts = _people_served(YEAR, [cast.site_a.pk], TODAY)
+    assert counts.get("served", {}).get((ALL, "Y"), 0) == 0

@@ -156,7 +156,9 @@ def _people_served(year, site_ids, today):
         default=Value(4),
         output_field=IntegerField(),
     )
-    visits = in_year.annotate(q=quarter).values_list("person_id", "site_id", "q").order_by().distinct()
+    # Read the visits before the spans: a visit recorded between the two reads then still
+    # finds its person's span (a person whose visits vanish in between is left out).
+    visits = list(in_year.annotate(q=quarter).values_list("person_id", "site_id", "q").order_by().distinct())
     span = (
         Encounter.objects.filter(person_id__in=in_year.values("person_id"))
         .values("person_id").order_by().annotate(first=Min("started_at"), last=Max("started_at"))
@@ -180,6 +182,7 @@ def _people_served(year, site_ids, today):
     # are then spread over the rows.
     tally: Counter = Counter()
     site_year, all_quarter, all_year = set(), set(), set()
+    visits = [(pid, site_id, q) for pid, site_id, q in visits if pid in flags]
     for pid, site_id, q in visits:
         new_quarter, retention = flags[pid]
         tally[((site_id, f"Q{q}"), new_quarter == q, retention)] += 1

@@ -193,6 +193,31 @@ def test_start_encounter_needs_a_chief_complaint(cast, client_for):
     assert not Encounter.objects.exists()
 
 
+def test_the_chart_encounter_form_posts_what_the_view_reads_and_keeps_input_on_error(cast, client_for):
+    from safehaven.testing.forms import read_form
+
+    client = client_for(cast.alice)
+    chart = reverse("people:chart", args=[cast.patient.public_id])
+    url = reverse("people:start_encounter", args=[cast.patient.public_id])
+    form = read_form(client.get(chart).content.decode(), url)
+    assert {"chief_complaint", "setting", "form_token"} <= set(form["fields"]) | set(form["options"])
+    assert "telehealth" in form["options"]["setting"]
+    data = {name: values[0] for name, values in form["fields"].items()}
+    # An error comes back on the chart with the person's words and the setting kept.
+    bad = client.post(url, {**data, "chief_complaint": "", "setting": "telehealth"})
+    assert bad.status_code == 400
+    again = read_form(bad.content.decode(), url)
+    assert again["fields"]["setting"] == ["telehealth"]
+    assert 'aria-describedby="id_chief_complaint_error"' in bad.content.decode()
+    kept = client.post(url, {**data, "chief_complaint": "x" * 2001, "setting": "telehealth"})
+    assert kept.status_code == 400 and read_form(kept.content.decode(), url)["fields"]["chief_complaint"] == ["x" * 2001]
+    assert not Encounter.objects.exists()
+    ok = client.post(url, {**data, "chief_complaint": "Wants <b>testing</b>", "setting": "telehealth"})
+    assert ok.status_code == 302
+    encounter = Encounter.objects.get(person=cast.patient)
+    assert (encounter.setting, encounter.chief_complaint) == ("telehealth", "Wants <b>testing</b>")
+
+
 def test_empty_note_is_refused_with_a_message(cast, client_for):
     from safehaven.people import actions
 

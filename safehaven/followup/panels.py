@@ -1,11 +1,12 @@
 """The follow-up panel on the person chart (a fixed number of queries)."""
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from safehaven.access.gate import sites_with
 from safehaven.accounts.permissions import Perm
 from safehaven.followup import queries
-from safehaven.followup.forms import AppointmentStatusForm, DueActionForm, EventForm
+from safehaven.followup.forms import AppointmentStatusForm, EventForm
 
 
 def followup_panel(request, person):
@@ -18,8 +19,11 @@ def followup_panel(request, person):
         person=person,
         can_write=person.site_id in sites_with(user, Perm.WRITE_CLINICAL),
         can_remind=person.site_id in sites_with(user, Perm.CASE_MANAGE),
-        event_form=EventForm(prefix="event"),
-        due_form=DueActionForm(),
-        status_form=AppointmentStatusForm(),
+        # The event form is written out in the template (see there): its fields give the
+        # labels and choices; EventForm checks what is posted.
+        event_fields=EventForm.base_fields,
+        label_suffix=_(":"),
+        today=timezone.localdate(),
+        visit_statuses=AppointmentStatusForm.base_fields["status"].choices,
     )
     return {"title": _("Follow-up care"), "template": "followup/_panel.html", "context": context, "order": 30}

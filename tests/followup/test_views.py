@@ -19,6 +19,7 @@ from safehaven.followup.models import (
 )
 from safehaven.people import actions as people_actions
 from safehaven.testing.factories import make_person
+from safehaven.testing.forms import read_form
 
 pytestmark = pytest.mark.django_db
 
@@ -143,6 +144,21 @@ def test_the_chart_shows_due_care_and_can_record_an_event(cast, client_for):
     assert response.status_code == 302
     page = client.get(reverse("people:chart", args=[cast.patient.public_id])).content.decode()
     assert "HIV test (6 weeks)" in page and "Follow-up care" in page
+
+
+def test_the_event_form_on_the_chart_posts_what_the_view_reads(cast, client_for):
+    # The chart writes this form out by hand; it once posted "event-kind" and
+    # "event-occurred_on", which the view never reads, so every event from the chart failed.
+    client = client_for(cast.alice)
+    url = reverse("followup:event", args=[cast.patient.public_id])
+    page = client.get(reverse("people:chart", args=[cast.patient.public_id])).content.decode()
+    form = read_form(page, url)
+    assert "exposure" in form["options"]["kind"] and "occurred_on" in form["fields"]
+    data = {name: values[0] for name, values in form["fields"].items()}
+    data.update(kind="exposure", occurred_on=TODAY.isoformat())
+    response = client.post(url, data)
+    assert response.status_code == 302
+    assert DueItem.objects.filter(person=cast.patient, label="HIV test (6 weeks)").exists()
 
 
 def test_the_panel_is_hidden_from_roles_without_clinical_access(cast, client_for):

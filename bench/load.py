@@ -58,6 +58,35 @@ def _env(var_dir: Path, database_url: str = "", **extra) -> dict:
     return env
 
 
+def _machine_cpu() -> tuple[float, float]:
+    """Return (busy, all) CPU seconds of the whole machine since boot, from /proc/stat (Linux)."""
+    try:
+        with open("/proc/stat") as f:
+            ticks = [int(x) for x in f.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    hz = os.sysconf("SC_CLK_TCK")
+    idle = ticks[3] + ticks[4]  # idle + iowait
+    return (sum(ticks) - idle) / hz, sum(ticks) / hz
+
+
+def _tree_cpu(root: int) -> float:
+    """Return the CPU seconds (user + system) used so far by a process and its children."""
+    hz = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry.name), int(fields[1])
+        if pid == root or ppid == root:
+            total += (int(fields[11]) + int(fields[12])) / hz  # utime, stime
+    return total
+
+
 def _run(args: list[str], env: dict) -> None:
     subprocess.run([str(VENV_BIN / "safehaven"), *args], env=env, cwd=ROOT, check=True)
 
@@ -140,6 +169,8 @@ def main() -> int:
             except OSError:
                 time.sleep(0.2)
         prefix = var_dir / "locust"
+        time.sleep(3)  # let every worker finish importing before the clock starts
+        server_cpu, machine, children = _tree_cpu(server.pid), _machine_cpu(), os.times()
         started = time.time()
         subprocess.run(
             [str(VENV_BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
@@ -148,16 +179,31 @@ def main() -> int:
             env={**os.environ, "SAFEHAVEN_LOAD_PLAN": str(plan_file)}, cwd=ROOT, check=False,
         )
         elapsed = time.time() - started
+        after, machine_after = os.times(), _machine_cpu()
+        cpu = {
+            "server_seconds": round(_tree_cpu(server.pid) - server_cpu, 1),
+            "load_generator_seconds": round((after.children_user + after.children_system)
+                                            - (children.children_user + children.children_system), 1),
+            "machine_busy_seconds": round(machine_after[0] - machine[0], 1),
+            "machine_seconds": round(machine_after[1] - machine[1], 1),
+        }
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
     result = _summarise(prefix, args, elapsed)
+    served = max(result["aggregated"].get("requests", 0), 1)
+    cpu["server_ms_per_request"] = round(cpu["server_seconds"] * 1000 / served, 2)
+    cpu["load_generator_ms_per_request"] = round(cpu["load_generator_seconds"] * 1000 / served, 2)
+    cpu["machine_busy_share"] = round(cpu["machine_busy_seconds"] / max(cpu["machine_seconds"], 1e-9), 3)
+    result["cpu"] = cpu
     out = ROOT / "bench" / "results" / f"load-{'postgresql' if args.database_url else 'sqlite'}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
     agg = result["aggregated"]
     print(f"{agg['requests']} requests, {agg['failures']} failures, {agg['rps']} req/s, "
-          f"median {agg['median_ms']} ms, p95 {agg['p95_ms']} ms, p99 {agg['p99_ms']} ms -> {out}")
+          f"median {agg['median_ms']} ms, p95 {agg['p95_ms']} ms, p99 {agg['p99_ms']} ms; CPU a request: "
+          f"server {cpu['server_ms_per_request']} ms, load generator {cpu['load_generator_ms_per_request']} ms, "
+          f"machine busy {cpu['machine_busy_share']:.0%} -> {out}")
     return 0 if agg["failures"] == 0 else 1
 
 

@@ -5,13 +5,13 @@ from django.utils.translation import gettext_lazy as _
 from safehaven.access.gate import sites_with
 from safehaven.accounts.permissions import Perm
 from safehaven.consent import queries
-from safehaven.people.models import Encounter
 
 
 def consent_panel(request, person) -> dict | None:
     """Return the panel: recent declines (clinical staff) and consents in force (consent staff).
 
-    At most five queries whatever the size of the record.
+    At most five queries whatever the size of the record (three on the chart, which has
+    read the newest encounters already).
     """
     user = request.user
     clinical = person.site_id in sites_with(user, Perm.VIEW_CLINICAL)
@@ -21,9 +21,7 @@ def consent_panel(request, person) -> dict | None:
     context: dict = {"person": person, "clinical": clinical, "manage": manage}
     if clinical:
         context["declines"] = queries.recent_declines(person)
-        context["recent_encounters"] = list(
-            Encounter.objects.filter(person=person).order_by("-started_at", "-id")[: queries.RECENT_VISITS]
-        )
+        context["recent_encounters"] = queries.latest_encounters(person)
     if manage:
         context["in_force"] = queries.in_force(person)
         context["reports"] = queries.reports_for(person)

@@ -65,14 +65,25 @@ def may_proceed(encounter: Encounter, step: str) -> bool:
     raise ValueError(f"unknown care step: {step}")
 
 
+def latest_encounters(person: Person, visits: int = RECENT_VISITS) -> list[Encounter]:
+    """Return the person's `visits` newest encounters, newest first (at most one query).
+
+    On the chart they are already read (`person.chart_encounters`, see people/chart.py).
+    """
+    from safehaven.people.queries import CHART_ENCOUNTERS
+
+    read = getattr(person, "chart_encounters", None)
+    if read is not None and visits <= CHART_ENCOUNTERS:
+        return list(read[:visits])  # the chart read its newest 20 (or all there are)
+    return list(Encounter.objects.filter(person=person).order_by("-started_at", "-id")[:visits])
+
+
 def recent_declines(person: Person, *, visits: int = RECENT_VISITS) -> list[dict]:
     """Return, for the person's latest visits, the steps whose latest answer was no or stop.
 
     Two queries whatever the number of visits or answers.
     """
-    recent_ids = list(
-        Encounter.objects.filter(person=person).order_by("-started_at", "-id").values_list("id", flat=True)[:visits]
-    )
+    recent_ids = [e.pk for e in latest_encounters(person, visits)]
     rows = (
         CareStepConsent.objects.filter(encounter_id__in=recent_ids)
         .select_related("encounter")

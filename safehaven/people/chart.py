@@ -3,6 +3,10 @@
 A panel is a function panel(request, person) -> dict | None returning
 {"title": ..., "template": ..., "context": {...}, "order": int}; it must run a fixed
 number of queries whatever the size of the record.
+
+When the chart calls the panels, `person.chart_encounters` holds the person's newest
+encounters (up to 20, newest first by started_at then id), already read; a panel that
+needs only the latest few takes them from there instead of asking the database again.
 """
 
 from collections.abc import Callable

@@ -9,6 +9,7 @@ from safehaven.accounts.permissions import Perm
 from safehaven.people.models import CareTeamMember, Encounter, Note, Person
 
 WORKLIST_PAGE = 50
+CHART_ENCOUNTERS = 20  # the newest encounters the chart shows
 MAX_PAGE = 10_000  # far beyond any caseload; larger numbers overflow the database's OFFSET
 
 
@@ -33,7 +34,7 @@ def worklist(user: Any, *, query: str = "", page: int = 1) -> tuple[list[Person]
     return rows[:WORKLIST_PAGE], len(rows) > WORKLIST_PAGE
 
 
-def chart(person: Person, *, encounters: int = 20) -> dict:
+def chart(person: Person) -> dict:
     """Return what the chart shows: recent encounters with notes, the care team, contact."""
     recent = list(
         Encounter.objects.filter(person=person)
@@ -41,8 +42,10 @@ def chart(person: Person, *, encounters: int = 20) -> dict:
         .prefetch_related(
             Prefetch("notes", queryset=Note.objects.select_related("author").order_by("created_at"))
         )
-        .order_by("-started_at")[:encounters]
+        .order_by("-started_at", "-id")[:CHART_ENCOUNTERS]
     )
+    # Panels may use these instead of reading the newest encounters again (chart.py).
+    person.chart_encounters = recent
     team = list(
         CareTeamMember.objects.filter(person=person, active=True).select_related("user").order_by("added_at")
     )

@@ -6,10 +6,11 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from safehaven.lib.models import ChoiceLabels
 from safehaven.people.models import Person
 
 
-class BreakGlassGrant(models.Model):
+class BreakGlassGrant(ChoiceLabels, models.Model):
     """Time-limited access to a record outside one's care team, with a stated reason."""
 
     data_classification = {

@@ -7,9 +7,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from safehaven.accounts.permissions import Perm
+from safehaven.lib.models import ChoiceLabels
 
 
-class Organisation(models.Model):
+class Organisation(ChoiceLabels, models.Model):
     """A clinic network or a single clinic that owns sites."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -22,7 +23,7 @@ class Organisation(models.Model):
         return self.name
 
 
-class Site(models.Model):
+class Site(ChoiceLabels, models.Model):
     """A place where care is given; care teams and records belong to a site."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -39,7 +40,7 @@ class Site(models.Model):
         return self.name
 
 
-class Role(models.Model):
+class Role(ChoiceLabels, models.Model):
     """A role is data: a code, a display name and the permissions it grants."""
 
     code = models.SlugField(unique=True, max_length=40)
@@ -57,7 +58,7 @@ class Role(models.Model):
         return str(perm) in self.permissions
 
 
-class User(AbstractUser):
+class User(ChoiceLabels, AbstractUser):
     """A staff account (never a patient). Every account signs in with two factors."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -79,7 +80,7 @@ class User(AbstractUser):
         return self.display_name or self.get_full_name() or self.username
 
 
-class Membership(models.Model):
+class Membership(ChoiceLabels, models.Model):
     """A staff member works at a site in a role."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
@@ -96,7 +97,7 @@ class Membership(models.Model):
         return f"{self.user} @ {self.site} ({self.role.code})"
 
 
-class LoginAttempt(models.Model):
+class LoginAttempt(ChoiceLabels, models.Model):
     """A failed sign-in, kept to throttle guessing. Keyed by a hash, not the name typed."""
 
     key = models.CharField(max_length=64, db_index=True)

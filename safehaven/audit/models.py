@@ -9,8 +9,10 @@ outside the event table, so a truncated tail shows too.
 
 from django.db import models
 
+from safehaven.lib.models import ChoiceLabels
 
-class AuditEvent(models.Model):
+
+class AuditEvent(ChoiceLabels, models.Model):
     """One access to, or change of, patient data."""
 
     seq = models.BigIntegerField(unique=True)
@@ -44,7 +46,7 @@ class AuditEvent(models.Model):
         raise RuntimeError("Audit events are append-only")
 
 
-class AuditHead(models.Model):
+class AuditHead(ChoiceLabels, models.Model):
     """The checkpoint of the chain: the last sequence number and its hash (one row)."""
 
     seq = models.BigIntegerField(default=0)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from safehaven.lib.fields import EncryptedTextField
+from safehaven.lib.models import ChoiceLabels
 from safehaven.people.models import CONTACT_CHANNELS, Person
 
 # Needs statuses, most pressing first. "crisis" and "urgent" become FHIR Conditions.
@@ -105,7 +106,7 @@ CONTACT_OUTCOMES = [
 ]
 
 
-class NeedDomain(models.Model):
+class NeedDomain(ChoiceLabels, models.Model):
     """A domain of need (configurable data; the defaults come from the first migration)."""
 
     data_classification = {
@@ -147,7 +148,7 @@ class NeedDomain(models.Model):
         return translated_label(self.code, self.label)
 
 
-class NeedsAssessment(models.Model):
+class NeedsAssessment(ChoiceLabels, models.Model):
     """One sitting of the needs assessment; later ones are reassessments."""
 
     data_classification = {
@@ -179,7 +180,7 @@ class NeedsAssessment(models.Model):
         return f"needs assessment {self.public_id}"
 
 
-class NeedRating(models.Model):
+class NeedRating(ChoiceLabels, models.Model):
     """The status, the person's priority and notes for one domain in one assessment."""
 
     data_classification = {
@@ -213,7 +214,7 @@ class NeedRating(models.Model):
         return f"{self.domain_id}: {self.status}"
 
 
-class CarePlan(models.Model):
+class CarePlan(ChoiceLabels, models.Model):
     """A person's plan. One per person; `version` guards against lost updates."""
 
     data_classification = {
@@ -247,7 +248,7 @@ class CarePlan(models.Model):
         return f"care plan {self.public_id}"
 
 
-class Goal(models.Model):
+class Goal(ChoiceLabels, models.Model):
     """A goal in the person's own words, linked to need domains."""
 
     data_classification = {
@@ -284,7 +285,7 @@ class Goal(models.Model):
         return self.lifecycle_status in GOAL_OPEN_STATUSES
 
 
-class Step(models.Model):
+class Step(ChoiceLabels, models.Model):
     """A step towards a goal, owned by the person, the advocate, a clinician or a partner."""
 
     data_classification = {
@@ -323,7 +324,7 @@ class Step(models.Model):
         return f"step {self.public_id}"
 
 
-class SafetyPlan(models.Model):
+class SafetyPlan(ChoiceLabels, models.Model):
     """The person's safety plan: the most sensitive record here; care team only."""
 
     data_classification = {
@@ -359,7 +360,7 @@ class SafetyPlan(models.Model):
         return f"safety plan {self.public_id}"
 
 
-class CaseTask(models.Model):
+class CaseTask(ChoiceLabels, models.Model):
     """A case-management task (FHIR Task codes), e.g. the urgent substance-use pathway."""
 
     data_classification = {
@@ -413,7 +414,7 @@ class CaseTask(models.Model):
         return self.status in TASK_OPEN_STATUSES
 
 
-class ContactAttempt(models.Model):
+class ContactAttempt(ChoiceLabels, models.Model):
     """One outreach attempt, with the safety warnings shown and whether staff confirmed them."""
 
     data_classification = {
@@ -448,7 +449,7 @@ class ContactAttempt(models.Model):
         return f"contact attempt {self.public_id}"
 
 
-class CaseConference(models.Model):
+class CaseConference(ChoiceLabels, models.Model):
     """A multidisciplinary case conference about one person."""
 
     data_classification = {
@@ -475,7 +476,7 @@ class CaseConference(models.Model):
         return f"case conference {self.public_id}"
 
 
-class ConferenceAttendee(models.Model):
+class ConferenceAttendee(ChoiceLabels, models.Model):
     """A staff member, or someone from an outside organisation, at a case conference."""
 
     data_classification = {
@@ -512,7 +513,7 @@ class ConferenceAttendee(models.Model):
         return self.user_id is None
 
 
-class ConferenceDecision(models.Model):
+class ConferenceDecision(ChoiceLabels, models.Model):
     """A decision of a case conference, tagged with the kind of information it carries."""
 
     data_classification = {

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from safehaven.lib.fields import EncryptedTextField
+from safehaven.lib.models import ChoiceLabels
 from safehaven.people.models import Person
 
 RECIPIENT_KINDS = [
@@ -72,7 +73,7 @@ METHODS = [
 ]
 
 
-class ConsentGrant(models.Model):
+class ConsentGrant(ChoiceLabels, models.Model):
     """A person's own, informed, time-limited and revocable decision about sharing."""
 
     data_classification = {
@@ -144,7 +145,7 @@ class ConsentGrant(models.Model):
         return self.starts_at <= at < self.expires_at
 
 
-class Disclosure(models.Model):
+class Disclosure(ChoiceLabels, models.Model):
     """A record that information left the clinic: who sent what, to whom, under which consent."""
 
     data_classification = {
@@ -199,7 +200,7 @@ STEP_STATUSES = [
 ]
 
 
-class CareStepConsent(models.Model):
+class CareStepConsent(ChoiceLabels, models.Model):
     """One answer the person gave about one step of their care, at one moment.
 
     Rows are never edited: a new answer (yes, no, or stop) is a new row, so the record
@@ -250,7 +251,7 @@ REPORT_RECIPIENTS = [
 ]
 
 
-class RequiredReport(models.Model):
+class RequiredReport(ChoiceLabels, models.Model):
     """A report the law required about a minor; recorded as such and shown to the person."""
 
     data_classification = {

@@ -4,8 +4,10 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from safehaven.lib.models import ChoiceLabels
 
-class SubmittedForm(models.Model):
+
+class SubmittedForm(ChoiceLabels, models.Model):
     """A form submission that created something, remembered by its one-time token."""
 
     data_classification = {

@@ -28,6 +28,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from safehaven.lib.models import ChoiceLabels
+
 SERVICE_STATUSES = [
     ("active", _("Active")),
     ("inactive", _("Inactive")),
@@ -48,7 +50,7 @@ def _classify(*names: str, kind: str = PUBLIC) -> dict[str, str]:
     return {name: kind for name in names}
 
 
-class Taxonomy(models.Model):
+class Taxonomy(ChoiceLabels, models.Model):
     """A classification scheme (e.g. 211 LA County, Open Eligibility)."""
 
     data_classification = _classify("id", "public_id", "name", "description", "uri", "version")
@@ -67,7 +69,7 @@ class Taxonomy(models.Model):
         return self.name
 
 
-class TaxonomyTerm(models.Model):
+class TaxonomyTerm(ChoiceLabels, models.Model):
     """A term of a taxonomy (HSDS taxonomy_term)."""
 
     data_classification = _classify(
@@ -96,7 +98,7 @@ class TaxonomyTerm(models.Model):
         return f"{self.code} {self.name}".strip()
 
 
-class Organization(models.Model):
+class Organization(ChoiceLabels, models.Model):
     """An organisation that provides services (HSDS organization)."""
 
     data_classification = _classify(
@@ -130,7 +132,7 @@ class Organization(models.Model):
         return self.name
 
 
-class Service(models.Model):
+class Service(ChoiceLabels, models.Model):
     """A service an organisation offers (HSDS service), with Safe Haven's survivor flags."""
 
     data_classification = _classify(
@@ -193,7 +195,7 @@ class Service(models.Model):
         super().save(*args, **kwargs)
 
 
-class Location(models.Model):
+class Location(ChoiceLabels, models.Model):
     """A place where services are delivered (HSDS location), possibly confidential."""
 
     data_classification = {
@@ -234,7 +236,7 @@ class Location(models.Model):
         return self.name or str(self.public_id)
 
 
-class ServiceAtLocation(models.Model):
+class ServiceAtLocation(ChoiceLabels, models.Model):
     """A service delivered at a location (HSDS service_at_location)."""
 
     data_classification = _classify("id", "public_id", "service", "location", "description")
@@ -254,7 +256,7 @@ class ServiceAtLocation(models.Model):
         return f"{self.service} @ {self.location}"
 
 
-class Address(models.Model):
+class Address(ChoiceLabels, models.Model):
     """An address of a location (HSDS address). Confidential when its location is."""
 
     data_classification = {
@@ -284,7 +286,7 @@ class Address(models.Model):
         return ", ".join(p for p in [self.address_1, self.city, self.state_province] if p)
 
 
-class Phone(models.Model):
+class Phone(ChoiceLabels, models.Model):
     """A phone number of an organisation, service, location or service at a location."""
 
     data_classification = _classify(
@@ -317,7 +319,7 @@ class Phone(models.Model):
         return self.number
 
 
-class Schedule(models.Model):
+class Schedule(ChoiceLabels, models.Model):
     """Opening hours as an iCalendar-style rule (HSDS schedule).
 
     Times are local to ``time_zone`` (IANA), taken from the location on import; the HSDS
@@ -369,7 +371,7 @@ class Schedule(models.Model):
         return self.description or f"{self.freq} {self.byday} {self.opens_at}-{self.closes_at}"
 
 
-class OpeningSlot(models.Model):
+class OpeningSlot(ChoiceLabels, models.Model):
     """A search index row: one opening interval on one local weekday or day of the month.
 
     Derived from Schedule by actions.reindex_service; an overnight opening is split in two rows.
@@ -407,7 +409,7 @@ class OpeningSlot(models.Model):
         return f"{self.weekday or self.monthday} {self.opens_minute}-{self.closes_minute}"
 
 
-class Language(models.Model):
+class Language(ChoiceLabels, models.Model):
     """A language a service, location or phone line works in (HSDS language)."""
 
     data_classification = _classify(
@@ -436,7 +438,7 @@ class Language(models.Model):
         return self.name or self.code
 
 
-class Accessibility(models.Model):
+class Accessibility(ChoiceLabels, models.Model):
     """Accessibility of a location (HSDS accessibility)."""
 
     data_classification = _classify("id", "public_id", "location", "description", "details", "url")
@@ -455,7 +457,7 @@ class Accessibility(models.Model):
         return self.description[:60]
 
 
-class CostOption(models.Model):
+class CostOption(ChoiceLabels, models.Model):
     """A price of a service (HSDS cost_option)."""
 
     data_classification = _classify(
@@ -479,7 +481,7 @@ class CostOption(models.Model):
         return self.option or str(self.amount)
 
 
-class Attribute(models.Model):
+class Attribute(ChoiceLabels, models.Model):
     """A taxonomy term attached to any directory record (HSDS attribute).
 
     ``link_entity`` names the table (service, location, organization...) and ``link_id`` its
@@ -510,7 +512,7 @@ class Attribute(models.Model):
         return self.value or str(self.taxonomy_term_id)
 
 
-class ServiceNeedDomain(models.Model):
+class ServiceNeedDomain(ChoiceLabels, models.Model):
     """A search index row: this service meets needs in this needs-assessment domain.
 
     Derived from the service's taxonomy terms through ``needs.NEED_DOMAINS``.
@@ -530,7 +532,7 @@ class ServiceNeedDomain(models.Model):
         return self.domain
 
 
-class ServiceLanguage(models.Model):
+class ServiceLanguage(ChoiceLabels, models.Model):
     """A search index row: this service can be used in this language (code, lower case).
 
     Derived from the languages of the service, of its locations and of its phone lines.

@@ -3,8 +3,10 @@
 from django.db import models
 from django.utils import timezone
 
+from safehaven.lib.models import ChoiceLabels
 
-class KeptFigures(models.Model):
+
+class KeptFigures(ChoiceLabels, models.Model):
     """The raw figures of one year's cube for one set of sites, kept for reuse.
 
     Reading a year of visits, screenings and referrals is the expensive part of the dashboard

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from safehaven.accounts.models import Site
 from safehaven.consent.models import PURPOSES, RECIPIENT_CATEGORIES, RECIPIENT_KINDS
+from safehaven.lib.models import ChoiceLabels
 
 # Scopes a token may carry (SMART-style, read-only API plus bulk export).
 SCOPE_READ_ALL = "system/*.read"
@@ -21,7 +22,7 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-class ApiClient(models.Model):
+class ApiClient(ChoiceLabels, models.Model):
     """A system that calls the FHIR API: whom it acts for, and for what purpose.
 
     Its recipient fields are the ones a consent names, so `may_disclose` can decide what
@@ -61,7 +62,7 @@ class ApiClient(models.Model):
         return self.name
 
 
-class AccessToken(models.Model):
+class AccessToken(ChoiceLabels, models.Model):
     """A bearer token, stored only as a hash, with its scopes and expiry."""
 
     data_classification = {
@@ -93,7 +94,7 @@ class AccessToken(models.Model):
         return self.revoked_at is None and at < self.expires_at and self.client.active
 
 
-class ExportJob(models.Model):
+class ExportJob(ChoiceLabels, models.Model):
     """One FHIR Bulk Data export: what was asked, how far it got, and where the files are."""
 
     LEVELS = [("system", "system"), ("patient", "Patient"), ("group", "Group")]

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from safehaven.accounts.models import Site
 from safehaven.lib.fields import EncryptedTextField
+from safehaven.lib.models import ChoiceLabels
 from safehaven.people.models import Person
 
 # Events that start a protocol. Other capabilities may call actions.record_event with these.
@@ -90,7 +91,7 @@ ATTEMPT_OUTCOMES = [
 ]
 
 
-class Protocol(models.Model):
+class Protocol(ChoiceLabels, models.Model):
     """A follow-up protocol of a clinic: an event and the care it calls for afterwards."""
 
     data_classification = {
@@ -124,7 +125,7 @@ class Protocol(models.Model):
         return self.name
 
 
-class ProtocolStep(models.Model):
+class ProtocolStep(ChoiceLabels, models.Model):
     """One item of care a protocol schedules, some days after the event."""
 
     data_classification = {
@@ -171,7 +172,7 @@ class ProtocolStep(models.Model):
         return self.label
 
 
-class CareEvent(models.Model):
+class CareEvent(ChoiceLabels, models.Model):
     """Something that happened in a person's care and starts follow-up."""
 
     data_classification = {
@@ -200,7 +201,7 @@ class CareEvent(models.Model):
         return f"{self.kind} on {self.occurred_on}"
 
 
-class DueItem(models.Model):
+class DueItem(ChoiceLabels, models.Model):
     """Care a person is due, from a protocol step (a FHIR Task in spirit)."""
 
     data_classification = {
@@ -250,7 +251,7 @@ class DueItem(models.Model):
         return self.status == "requested" and today > self.overdue_on
 
 
-class Appointment(models.Model):
+class Appointment(ChoiceLabels, models.Model):
     """A visit booked for a person: who, where and when."""
 
     data_classification = {
@@ -302,7 +303,7 @@ class Appointment(models.Model):
         return f"appointment {self.public_id}"
 
 
-class OutreachTask(models.Model):
+class OutreachTask(ChoiceLabels, models.Model):
     """A task for the advocate: reach out (safely) after a missed visit."""
 
     data_classification = {
@@ -339,7 +340,7 @@ class OutreachTask(models.Model):
         return f"outreach {self.public_id}"
 
 
-class ReminderTemplate(models.Model):
+class ReminderTemplate(ChoiceLabels, models.Model):
     """The wording of a reminder in one language, as a clinic administrator set it."""
 
     data_classification = {
@@ -372,7 +373,7 @@ class ReminderTemplate(models.Model):
         return f"{self.kind}/{self.language}"
 
 
-class Reminder(models.Model):
+class Reminder(ChoiceLabels, models.Model):
     """One message to a person, sent in the background through their safe-contact wishes."""
 
     data_classification = {
@@ -421,7 +422,7 @@ class Reminder(models.Model):
         return f"reminder {self.public_id}"
 
 
-class ContactAttempt(models.Model):
+class ContactAttempt(ChoiceLabels, models.Model):
     """The contact log: every attempt to reach a person, whatever came of it."""
 
     data_classification = {

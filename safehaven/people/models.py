@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from safehaven.accounts.models import Site
 from safehaven.lib.fields import EncryptedTextField
+from safehaven.lib.models import ChoiceLabels
 
 AGE_BANDS = [
     ("0-11", _("Under 12")),
@@ -39,7 +40,7 @@ CONTACT_CHANNELS = [
 ]
 
 
-class Person(models.Model):
+class Person(ChoiceLabels, models.Model):
     """Someone in the clinic's care. Shown everywhere by the name they chose."""
 
     data_classification = {
@@ -112,7 +113,7 @@ class Person(models.Model):
         return self.age_band in MINOR_BANDS
 
 
-class ContactPreferences(models.Model):
+class ContactPreferences(ChoiceLabels, models.Model):
     """How, when and whether the clinic may reach a person (HIPAA 164.522(b))."""
 
     data_classification = {
@@ -154,7 +155,7 @@ class ContactPreferences(models.Model):
         return f"contact preferences of {self.person_id}"
 
 
-class CareTeamMember(models.Model):
+class CareTeamMember(ChoiceLabels, models.Model):
     """A staff member on a person's care team: the basis of who may see the record."""
 
     data_classification = {
@@ -178,7 +179,7 @@ class CareTeamMember(models.Model):
         return f"{self.user_id} on team of {self.person_id}"
 
 
-class Encounter(models.Model):
+class Encounter(ChoiceLabels, models.Model):
     """A visit or contact. The chief complaint is captured first and shown first."""
 
     SETTINGS = [
@@ -235,7 +236,7 @@ class Encounter(models.Model):
         return f"encounter {self.public_id}"
 
 
-class Note(models.Model):
+class Note(ChoiceLabels, models.Model):
     """A clinical or advocacy note, encrypted at rest. Notes are amended, never edited."""
 
     KINDS = [

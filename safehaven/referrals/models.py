@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from safehaven.accounts.models import Site
 from safehaven.lib.fields import EncryptedTextField
+from safehaven.lib.models import ChoiceLabels
 from safehaven.people.models import Person
 
 # FHIR Task.status codes used by the SDOH Clinical Care IG.
@@ -113,7 +114,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-class ReferralPolicy(models.Model):
+class ReferralPolicy(ChoiceLabels, models.Model):
     """A site's loop-closure setting, editable by the clinic administrator."""
 
     data_classification = {
@@ -139,7 +140,7 @@ class ReferralPolicy(models.Model):
         return f"referral policy of {self.site_id}"
 
 
-class Referral(models.Model):
+class Referral(ChoiceLabels, models.Model):
     """A request for help from a partner's service, and where it stands."""
 
     data_classification = {
@@ -234,7 +235,7 @@ class Referral(models.Model):
         return [code for code in STATUS_CODES if code in targets]
 
 
-class ReferralEvent(models.Model):
+class ReferralEvent(ChoiceLabels, models.Model):
     """One change of a referral's status: who, when, from what to what, and why."""
 
     data_classification = {
@@ -267,7 +268,7 @@ class ReferralEvent(models.Model):
         return f"{self.from_status or '-'} -> {self.to_status}"
 
 
-class PartnerLink(models.Model):
+class PartnerLink(ChoiceLabels, models.Model):
     """A single-referral link for a partner without an account: expiring and revocable."""
 
     data_classification = {
@@ -306,7 +307,7 @@ class PartnerLink(models.Model):
         return self.revoked_at is None and at < self.expires_at
 
 
-class PartnerAccount(models.Model):
+class PartnerAccount(ChoiceLabels, models.Model):
     """Links a staff account holding the partner role to its directory organisation."""
 
     data_classification = {
@@ -343,7 +344,7 @@ HELP_ANSWERS = [
 ]
 
 
-class HelpCheck(models.Model):
+class HelpCheck(ChoiceLabels, models.Model):
     """After a completed referral: ask the person whether they got the help (a task for the advocate)."""
 
     data_classification = {

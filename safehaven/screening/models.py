@@ -20,10 +20,11 @@ from django.utils.translation import gettext_lazy as _
 
 from safehaven.accounts.models import Site
 from safehaven.lib.fields import EncryptedTextField
+from safehaven.lib.models import ChoiceLabels
 from safehaven.people.models import Encounter, Person
 
 
-class Instrument(models.Model):
+class Instrument(ChoiceLabels, models.Model):
     """A screening instrument: a FHIR R4 Questionnaire imported from a JSON file."""
 
     data_classification = {
@@ -69,7 +70,7 @@ class Instrument(models.Model):
         return self.title
 
 
-class ScreeningSession(models.Model):
+class ScreeningSession(ChoiceLabels, models.Model):
     """The PEARR steps of one visit, in order; the questions come last."""
 
     # FHIR Task.status codes
@@ -134,7 +135,7 @@ class ScreeningSession(models.Model):
         return bool(self.alone) and self.confidentiality_explained_at is not None
 
 
-class ScreeningResponse(models.Model):
+class ScreeningResponse(ChoiceLabels, models.Model):
     """A QuestionnaireResponse. Answers are stored encrypted as FHIR JSON."""
 
     # FHIR QuestionnaireResponse.status codes
@@ -208,7 +209,7 @@ class ScreeningResponse(models.Model):
         return f"response {self.public_id}"
 
 
-class ScoredResult(models.Model):
+class ScoredResult(ChoiceLabels, models.Model):
     """A scored Observation from a response: a calculated item such as a total score.
 
     A total the instrument's rules do not give (nothing answered, or too little) has no
@@ -278,7 +279,7 @@ class ScoredResult(models.Model):
         return f"{self.code}={self.value if self.value is not None else self.data_absent_reason}"
 
 
-class ResponseTask(models.Model):
+class ResponseTask(ChoiceLabels, models.Model):
     """A private follow-up after a positive screen or a disclosure (FHIR Task)."""
 
     REASONS = [
@@ -365,7 +366,7 @@ CONCERN_PREFIXES = ("T76.5", "T76.6", "T74.5", "T74.6", "Z04.81", "Z04.82", "Z91
 CHANNELS = ("record", "printout", "portal", "claims", "export")
 
 
-class HealthConcern(models.Model):
+class HealthConcern(ChoiceLabels, models.Model):
     """A trafficking-related health concern and the person's decision about where it may appear.
 
     When the person does not want it written in the record, only the decision is kept:
@@ -434,7 +435,7 @@ class HealthConcern(models.Model):
 _CHANNEL_FIELD = {"printout": "printouts", "portal": "portal", "claims": "claims", "export": "exports"}
 
 
-class MandatoryReport(models.Model):
+class MandatoryReport(ChoiceLabels, models.Model):
     """The report a minor's positive screen or disclosure requires, per the site's jurisdiction."""
 
     STATUSES = [
@@ -503,7 +504,7 @@ CUES = [
 CUE_CODES = [code for code, _label in CUES]
 
 
-class CueObservation(models.Model):
+class CueObservation(ChoiceLabels, models.Model):
     """What a clinician noticed, and what they offered. Never a label."""
 
     OFFERS = [

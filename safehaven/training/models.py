@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from safehaven.accounts.models import Site
 from safehaven.accounts.permissions import Perm
+from safehaven.lib.models import ChoiceLabels
 
 PRE = "pre"
 POST = "post"
@@ -31,7 +32,7 @@ def localized(text, lang: str | None = None) -> str:
     return text.get(lang) or text.get("en") or ""
 
 
-class Module(models.Model):
+class Module(ChoiceLabels, models.Model):
     """A module of the curriculum: readings, case vignettes and a scored knowledge check."""
 
     data_classification = {
@@ -77,7 +78,7 @@ class Module(models.Model):
         return localized(self.summary)
 
 
-class Question(models.Model):
+class Question(ChoiceLabels, models.Model):
     """One item of a module's check; the same items serve as the pre-test and the post-test."""
 
     data_classification = {
@@ -122,7 +123,7 @@ class Question(models.Model):
         return [(o["key"], localized(o["text"])) for o in self.options]
 
 
-class Attempt(models.Model):
+class Attempt(ChoiceLabels, models.Model):
     """A staff member's scored answers to a module's pre-test or knowledge check."""
 
     data_classification = {
@@ -158,7 +159,7 @@ class Attempt(models.Model):
         return f"{self.kind} {self.module.code} {self.score}%"
 
 
-class Answer(models.Model):
+class Answer(ChoiceLabels, models.Model):
     """The option chosen for one item of an attempt (kept to find items often missed)."""
 
     data_classification = {
@@ -178,7 +179,7 @@ class Answer(models.Model):
         return f"{self.question} → {self.choice}"
 
 
-class Completion(models.Model):
+class Completion(ChoiceLabels, models.Model):
     """A staff member completed a module (passed its check); the refresher falls due later."""
 
     data_classification = {
@@ -215,7 +216,7 @@ class Completion(models.Model):
 GATEABLE = {Perm.SCREEN: "gate_screening", Perm.BREAK_GLASS: "gate_break_glass"}
 
 
-class TrainingSettings(models.Model):
+class TrainingSettings(ChoiceLabels, models.Model):
     """A site's training rules: which competency gates are on and how often refreshers fall due."""
 
     data_classification = {

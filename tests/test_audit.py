@@ -32,6 +32,27 @@ def test_chain_verifies_when_untouched(cast):
     assert result.ok and result.checked == AuditEvent.objects.count()
 
 
+def test_an_appended_event_is_stored_field_for_field_and_chained(cast):
+    # append() writes one event with its own SQL (built from the model's fields); what the
+    # ORM reads back must be exactly what was chained, and the checkpoint must move.
+    before = AuditHead.objects.get(pk=1)
+    with transaction.atomic():
+        event = record(by=cast.alice, action="test.stored", obj=cast.patient,
+                       detail={"via": "care_team", "n": 3, "nested": {"ok": True}}, reason="r" * 600,
+                       ip="192.0.2.7")
+    assert event.pk is not None and not event._state.adding
+    stored = AuditEvent.objects.get(pk=event.pk)
+    for field in AuditEvent._meta.concrete_fields:
+        assert getattr(stored, field.attname) == getattr(event, field.attname), field.name
+    assert stored.detail == {"via": "care_team", "n": 3, "nested": {"ok": True}}
+    assert len(stored.reason) == 500 and stored.at.tzinfo is not None
+    assert stored.hash == chain.event_hash(stored.prev_hash, chain._content(stored))
+    head = AuditHead.objects.get(pk=1)
+    assert (head.seq, head.hash, stored.seq) == (before.seq + 1, stored.hash, before.seq + 1)
+    assert head.mac == chain.head_mac(head.seq, head.hash)
+    assert chain.verify().ok
+
+
 def test_verifier_catches_an_edited_row(cast):
     make_events(cast)
     target = AuditEvent.objects.filter(action="test.event").order_by("seq")[2]

@@ -1,3 +1,4 @@
+# ruff: noqa: S608 -- the append statements name tables and columns from model metadata; every value is a parameter.
 """Write and verify the audit chain."""
 
 import hashlib
@@ -47,21 +48,49 @@ def _content(event: AuditEvent) -> dict:
     }
 
 
-def _lock_head() -> AuditHead:
-    head = AuditHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:
-        head = AuditHead.objects.create(pk=1, seq=0, hash=GENESIS, mac=head_mac(0, GENESIS))
-    return head
+# Nearly every request writes one event, so the three statements of an append are SQL
+# written once from the models' own fields, not built by the ORM each time (about 0.8 ms of
+# CPU a request). Values still go through each field's get_db_prep_save().
+_SQL: dict[str, tuple[str, str, str, list]] = {}
+
+
+def _statements(connection) -> tuple[str, str, str, list]:
+    if connection.vendor not in _SQL:
+        q = connection.ops.quote_name
+        event_fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+        head, events = q(AuditHead._meta.db_table), q(AuditEvent._meta.db_table)
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        _SQL[connection.vendor] = (
+            f"SELECT {q('seq')}, {q('hash')} FROM {head} WHERE {q('id')} = 1{lock}",
+            f"INSERT INTO {events} ({', '.join(q(f.column) for f in event_fields)})"
+            f" VALUES ({', '.join(['%s'] * len(event_fields))}) RETURNING {q('id')}",
+            f"UPDATE {head} SET {q('seq')} = %s, {q('hash')} = %s, {q('mac')} = %s,"
+            f" {q('updated_at')} = %s WHERE {q('id')} = 1",
+            event_fields,
+        )
+    return _SQL[connection.vendor]
+
+
+def _lock_head(connection) -> tuple[int, str]:
+    """Lock the checkpoint row (PostgreSQL: FOR UPDATE; SQLite: the write transaction)."""
+    select, _insert, _update, _fields = _statements(connection)
+    with connection.cursor() as cursor:
+        cursor.execute(select)
+        row = cursor.fetchone()
+    if row is None:
+        AuditHead.objects.create(pk=1, seq=0, hash=GENESIS, mac=head_mac(0, GENESIS))
+        return _lock_head(connection)
+    return int(row[0]), row[1]
 
 
 def append(events: list[AuditEvent]) -> list[AuditEvent]:
     """Chain and insert events after the current head, inside the caller's transaction."""
     if not events:
         return events
-    if not transaction.get_connection().in_atomic_block:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise RuntimeError("Audit events must be written inside the change's transaction")
-    head = _lock_head()
-    seq, prev = head.seq, head.hash
+    seq, prev = _lock_head(connection)
     for event in events:
         seq += 1
         event.seq = seq
@@ -70,10 +99,17 @@ def append(events: list[AuditEvent]) -> list[AuditEvent]:
         event.prev_hash = prev
         event.hash = event_hash(prev, _content(event))
         prev = event.hash
-    AuditEvent.objects.bulk_create(events)
-    AuditHead.objects.filter(pk=1).update(
-        seq=seq, hash=prev, mac=head_mac(seq, prev), updated_at=timezone.now()
-    )
+    _select, insert, update, fields = _statements(connection)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        if len(events) == 1:
+            event = events[0]
+            cursor.execute(insert, [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields])
+            event.pk = cursor.fetchone()[0]
+            event._state.adding, event._state.db = False, connection.alias
+        else:
+            AuditEvent.objects.bulk_create(events)  # batches (synthetic data, FHIR searches)
+        cursor.execute(update, [seq, prev, head_mac(seq, prev), now])
     return events
 
 

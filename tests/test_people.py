@@ -218,6 +218,50 @@ def test_the_chart_encounter_form_posts_what_the_view_reads_and_keeps_input_on_e
     assert (encounter.setting, encounter.chief_complaint) == ("telehealth", "Wants <b>testing</b>")
 
 
+def test_the_chart_shows_the_newest_encounters_and_the_history_lists_them_all(cast, client_for):
+    from safehaven.people import actions, queries
+    from safehaven.people.models import Encounter as E
+
+    client = client_for(cast.alice)
+    chart = reverse("people:chart", args=[cast.patient.public_id])
+    history = reverse("people:encounters", args=[cast.patient.public_id])
+    for i in range(queries.CHART_ENCOUNTERS):
+        actions.start_encounter(by=cast.alice, person=cast.patient, setting="outreach", chief_complaint=f"visit {i:03d}")
+    page = client.get(chart).content.decode()
+    assert "visit 000" in page and f'href="{history}"' not in page  # all of them shown: no link
+    total = queries.ENCOUNTER_PAGE + 5
+    for i in range(queries.CHART_ENCOUNTERS, total):
+        actions.start_encounter(by=cast.alice, person=cast.patient, setting="outreach", chief_complaint=f"visit {i:03d}")
+    newest = list(E.objects.filter(person=cast.patient).order_by("-started_at", "-id"))
+    page = client.get(chart).content.decode()
+    shown = [e for e in newest if e.chief_complaint in page]
+    assert shown == newest[: queries.CHART_ENCOUNTERS] and f'href="{history}"' in page
+    first = client.get(history)
+    assert first.status_code == 200
+    text = first.content.decode()
+    listed = [e for e in newest if e.chief_complaint in text]
+    assert listed == newest[: queries.ENCOUNTER_PAGE] and "?page=2" in text
+    # Newest first on the page, each linked to its encounter.
+    positions = [text.index(reverse("people:encounter", args=[e.public_id])) for e in listed]
+    assert positions == sorted(positions)
+    second = client.get(history + "?page=2").content.decode()
+    assert [e for e in newest if e.chief_complaint in second] == newest[queries.ENCOUNTER_PAGE:]
+    assert "?page=3" not in second and "?page=1" in second
+    assert "No more encounters" in client.get(history + "?page=99").content.decode()
+    assert client.get(history + "?page=abc").status_code == 200
+    assert AuditEvent.objects.filter(action="encounter.list", person_id=str(cast.patient.public_id)).count() == 4
+
+
+def test_the_encounter_history_is_for_the_care_team_only(cast, client_for):
+    from safehaven.people import actions
+
+    history = reverse("people:encounters", args=[cast.patient.public_id])
+    actions.start_encounter(by=cast.alice, person=cast.patient, setting="outreach", chief_complaint="private reason")
+    assert client_for(cast.alice).get(history).status_code == 200
+    outsider = client_for(cast.carol).get(history)  # a clinician at the site, not on the team
+    assert outsider.status_code == 404 and "private reason" not in outsider.content.decode()
+
+
 def test_empty_note_is_refused_with_a_message(cast, client_for):
     from safehaven.people import actions
 

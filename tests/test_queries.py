@@ -50,3 +50,14 @@ def test_worklist_query_count_is_the_same_with_1_and_50_people(cast, client_for)
     with_fifty = count_queries(client, url)
     assert with_one == with_fifty
     assert with_fifty <= 14
+
+
+def test_encounter_history_query_count_is_the_same_with_1_and_60_encounters(cast, client_for):
+    client = client_for(cast.alice)
+    url = reverse("people:encounters", args=[cast.patient.public_id])
+    add_encounters(cast, 1)
+    client.get(url)
+    with_one = count_queries(client, url)
+    add_encounters(cast, 59)
+    assert count_queries(client, url) == with_one
+    assert count_queries(client, url + "?page=2") == with_one

@@ -248,6 +248,7 @@ def floor_chart(fx: Fixtures, i: int) -> str:
     from safehaven.accounts.models import User
     from safehaven.lib import crypto
     from safehaven.people.models import CareTeamMember, Encounter, Note, Person
+    from safehaven.people.queries import CHART_ENCOUNTERS
 
     person = fx.chart_people[i % len(fx.chart_people)]
     _floor_session(fx)
@@ -260,9 +261,10 @@ def floor_chart(fx: Fixtures, i: int) -> str:
     encounters = _rows(
         f"SELECT e.id, e.started_at, e.chief_complaint, u.display_name FROM {_table(Encounter)} e"
         f" LEFT JOIN {_table(User)} u ON u.id = e.clinician_id WHERE e.person_id = %s"
-        f" ORDER BY e.started_at DESC LIMIT 20",
+        f" ORDER BY e.started_at DESC, e.id DESC LIMIT {CHART_ENCOUNTERS + 1}",
         [row[0]],
     )
+    encounters = encounters[:CHART_ENCOUNTERS]  # one more was read to know whether older ones exist
     ids = [e[0] for e in encounters] or [0]
     marks = ", ".join(["%s"] * len(ids))
     notes = _rows(f"SELECT n.encounter_id, n.body FROM {_table(Note)} n WHERE n.encounter_id IN ({marks})"

@@ -74,7 +74,7 @@ def latest_encounters(person: Person, visits: int = RECENT_VISITS) -> list[Encou
 
     read = getattr(person, "chart_encounters", None)
     if read is not None and visits <= CHART_ENCOUNTERS:
-        return list(read[:visits])  # the chart read its newest 20 (or all there are)
+        return list(read[:visits])  # the chart read its newest ones (or all there are)
     return list(Encounter.objects.filter(person=person).order_by("-started_at", "-id")[:visits])
 
 

@@ -5,7 +5,7 @@ A panel is a function panel(request, person) -> dict | None returning
 number of queries whatever the size of the record.
 
 When the chart calls the panels, `person.chart_encounters` holds the person's newest
-encounters (up to 20, newest first by started_at then id), already read; a panel that
+encounters (up to people.queries.CHART_ENCOUNTERS, newest first by started_at then id), already read; a panel that
 needs only the latest few takes them from there instead of asking the database again.
 """
 

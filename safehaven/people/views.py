@@ -82,6 +82,17 @@ def person_chart(request, public_id):
     return render(request, "people/chart.html", context)
 
 
+@login_required
+def encounter_history(request, public_id):
+    """List all of a person's encounters, newest first, a page at a time."""
+    person = get_person_for(request.user, public_id, need=Perm.VIEW_CLINICAL, action="encounter.list",
+                            request=request)
+    page = _int(request.GET.get("page"))
+    encounters, more = queries.encounter_history(person, page=page)
+    return render(request, "people/encounters.html",
+                  {"person": person, "encounters": encounters, "page": page, "more": more})
+
+
 def _sites(user, perm):
     from safehaven.access.gate import sites_with
 

@@ -423,6 +423,7 @@ ROUTES: dict[str, Route] = {
     "people:start_encounter": Route(Perm.WRITE_CLINICAL, obj="person", method="POST"),
     "people:care_team": Route(Perm.MANAGE_CARE_TEAM, obj="person", method="POST"),
     "people:encounter": Route(Perm.VIEW_CLINICAL, obj="encounter"),
+    "people:encounters": Route(Perm.VIEW_CLINICAL, obj="person"),
     "access:break_glass": Route(Perm.BREAK_GLASS),
     "access:review": Route(Perm.REVIEW_BREAK_GLASS),
     "access:review_grant": Route(Perm.REVIEW_BREAK_GLASS, obj="grant", scope="site", method="POST"),

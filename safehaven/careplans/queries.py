@@ -151,8 +151,9 @@ def open_urgent_tasks(person: Person) -> list[CaseTask]:
 def panel(person: Person) -> dict:
     """Return the chart panel: needs summary from the latest assessment, active goals, alerts.
 
-    Always exactly five queries, whether the person has no data or a lot (no prefetch that is
-    skipped when empty), so the chart's query count never depends on this record.
+    Always exactly four queries, whether the person has no data or a lot (no prefetch that is
+    skipped when empty), so the chart's query count never depends on this record. Goals are
+    shown in the person's words with their status; their need domains are on the plan page.
     """
     latest_qs = NeedsAssessment.objects.filter(person=person).order_by("-assessed_at", "-id")
     latest = latest_qs.first()
@@ -164,14 +165,6 @@ def panel(person: Person) -> dict:
     pressing = sorted(ratings, key=lambda r: (NEED_STATUS_RANK[r.status], r.domain.order))
     open_goals = Goal.objects.filter(person=person, lifecycle_status__in=GOAL_OPEN_STATUSES)
     goals = list(open_goals.order_by("created_at", "id")[:20])
-    links = Goal.domains.through.objects.filter(
-        goal__person=person, goal__lifecycle_status__in=GOAL_OPEN_STATUSES
-    ).select_related("needdomain")
-    by_goal: dict[int, list] = {}
-    for link in links:
-        by_goal.setdefault(link.goal_id, []).append(link.needdomain)
-    for goal in goals:
-        goal.panel_domains = by_goal.get(goal.pk, [])
     return {"latest": latest, "pressing": pressing, "goals": goals, "urgent": open_urgent_tasks(person)}
 
 

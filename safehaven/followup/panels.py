@@ -10,11 +10,11 @@ from safehaven.followup.forms import AppointmentStatusForm, EventForm
 
 
 def followup_panel(request, person):
-    """Return due and overdue care, upcoming visits, waiting reminders and the contact log."""
+    """Return due and overdue care, upcoming visits and the contact log."""
     user = request.user
     if person.site_id not in sites_with(user, Perm.VIEW_CLINICAL):
         return None
-    context = queries.person_summary(person)
+    context = queries.person_summary(person, reminders=False)  # the reminder page shows those
     context.update(
         person=person,
         can_write=person.site_id in sites_with(user, Perm.WRITE_CLINICAL),

@@ -21,8 +21,12 @@ WORKLIST_PAGE = 50
 HORIZON = datetime.timedelta(days=14)
 
 
-def person_summary(person, *, today: datetime.date | None = None) -> dict:
-    """Return a person's due care, upcoming visits, waiting reminders and recent contact log."""
+def person_summary(person, *, today: datetime.date | None = None, reminders: bool = True) -> dict:
+    """Return a person's due care, upcoming visits, waiting reminders and recent contact log.
+
+    With reminders=False (the chart panel, which does not show them) the reminders are not
+    read and come back empty: three queries instead of four.
+    """
     today = today or timezone.localdate()
     due = list(DueItem.objects.filter(person=person, status="requested").order_by("due_on", "pk")[:50])
     for item in due:
@@ -33,12 +37,12 @@ def person_summary(person, *, today: datetime.date | None = None) -> dict:
         .select_related("clinician")
         .order_by("starts_at")[:10]
     )
-    reminders = list(
+    waiting = list(
         Reminder.objects.filter(person=person, state__in=["scheduled", "sending", "uncertain"])
         .order_by("send_after")[:10]
-    )
+    ) if reminders else []
     log = list(ContactAttempt.objects.filter(person=person).order_by("-at", "-pk")[:10])
-    return {"due": due, "visits": visits, "reminders": reminders, "log": log, "today": today}
+    return {"due": due, "visits": visits, "reminders": waiting, "log": log, "today": today}
 
 
 def worklist(user: Any, *, today: datetime.date | None = None, overdue_only: bool = False,

@@ -166,8 +166,9 @@ def safety_prompts(person: Person, *, recent: int = 10) -> list[dict[str, Any]]:
 
 def person_summary(person: Person) -> dict[str, Any]:
     """Return what the screening panel of the chart shows. Seven queries whatever the data size."""
-    sessions = list(
-        ScreeningSession.objects.filter(person=person).order_by("-started_at")[:5]
+    newest_status = (
+        ScreeningSession.objects.filter(person=person).order_by("-started_at", "-id")
+        .values_list("status", flat=True).first()
     )
     results = list(
         ScoredResult.objects.filter(person=person, status__in=SHOWN_STATUSES)
@@ -186,13 +187,13 @@ def person_summary(person: Person) -> dict[str, Any]:
     )
     concerns = concerns_for_channel(person, "record")
     return {
-        "sessions": sessions,
         "results": results,
         "tasks": tasks,
         "reports": reports,
         "concerns": concerns,
         "safety_prompts": safety_prompts(person),
-        "offer_again": bool(sessions) and sessions[0].status in {"cancelled", "on-hold"},
+        # The newest screen was declined or put off: offer it again (asking is never pushed).
+        "offer_again": newest_status in {"cancelled", "on-hold"},
     }
 
 

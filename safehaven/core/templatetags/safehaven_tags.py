@@ -10,3 +10,11 @@ register = template.Library()
 def form_token():
     """Return a hidden one-time token so a double submission creates one record."""
     return format_html('<input type="hidden" name="form_token" value="{}">', uuid.uuid4())
+
+
+@register.simple_tag
+def row_url(name, *args):
+    """{% row_url "people:chart" p.public_id %}: {% url %} for a row of a list (see lib/urls.py)."""
+    from safehaven.lib.urls import row_url as build
+
+    return build(name, *args)

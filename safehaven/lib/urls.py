@@ -1,0 +1,45 @@
+"""reverse() for list pages: the URL of a named route is built once and filled in per row.
+
+A worklist of 50 people, a referral list or the chart's encounters call reverse() once a
+row, and each call walks the URL resolver again (tens of microseconds). For arguments that
+are record ids (UUIDs, numbers, slugs: letters, digits and hyphens only, which URL quoting
+leaves alone) `row_url` reverses the route once with placeholders and then only fills them
+in. Anything else, or a route whose converters refuse the placeholder, goes to reverse().
+"""
+
+import re
+
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+
+_ID = re.compile(r"[0-9A-Za-z-]+")
+_MARK = "qqsafehavenslot{}qq"
+_SPLIT = re.compile(r"qqsafehavenslot(\d+)qq")
+_BUILT: dict[tuple, list | None] = {}
+
+
+def row_url(name: str, *args) -> str:
+    """Return reverse(name, args=args), faster when every argument is a record id."""
+    values = [str(a) for a in args]
+    if not all(_ID.fullmatch(v) for v in values):
+        return reverse(name, args=args)
+    key = (name, len(values), get_script_prefix(), get_urlconf())
+    parts = _BUILT.get(key, False)
+    if parts is False:
+        parts = _build(name, len(values))
+        _BUILT[key] = parts
+    if parts is None:
+        return reverse(name, args=args)
+    return "".join(values[p] if isinstance(p, int) else p for p in parts)
+
+
+def _build(name: str, count: int) -> list | None:
+    try:
+        url = reverse(name, args=[_MARK.format(i) for i in range(count)])
+    except NoReverseMatch:  # a converter refused the placeholder: use reverse() each time
+        return None
+    pieces = _SPLIT.split(url)
+    # split() alternates literal text and slot numbers: "a", "0", "b", "1", "c".
+    parts: list = [int(p) if i % 2 else p for i, p in enumerate(pieces)]
+    if sorted(p for p in parts if isinstance(p, int)) != list(range(count)):
+        return None  # a placeholder was dropped or repeated by the pattern
+    return [p for p in parts if p != ""]

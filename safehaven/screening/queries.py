@@ -148,13 +148,10 @@ def safety_prompts(person: Person, *, recent: int = 10) -> list[dict[str, Any]]:
     newest = {}
     for response in responses:
         newest.setdefault(response.instrument.code or response.instrument.url, response)
-    resources = dict(
-        Instrument.objects.filter(pk__in=[r.instrument_id for r in newest.values()] or [0])
-        .values_list("pk", "resource")
-    )
+    questionnaires = _questionnaires([r.instrument for r in newest.values()])
     out = []
     for response in newest.values():
-        questionnaire = resources.get(response.instrument_id) or {}
+        questionnaire = questionnaires.get(response.instrument_id) or {}
         if not engine.safety_questions(questionnaire):
             continue
         numbers = engine.unanswered_safety_questions(
@@ -162,6 +159,30 @@ def safety_prompts(person: Person, *, recent: int = 10) -> list[dict[str, Any]]:
         if numbers:
             out.append({"title": response.instrument.title, "numbers": numbers, "authored_at": response.authored_at})
     return out
+
+
+# Questionnaires are tens of kilobytes of JSON and change only when re-imported (which moves
+# imported_at), so each process keeps the ones it has read, keyed by (row, imported_at).
+_QUESTIONNAIRES: dict[tuple[int, Any], dict] = {}
+_QUESTIONNAIRES_KEPT = 64
+
+
+def _questionnaires(instruments: list[Instrument]) -> dict[int, dict]:
+    """Return {instrument pk: Questionnaire} for these instruments. Always one query.
+
+    The query reads only the resources this process has not kept yet (none, usually), so
+    the number of queries does not depend on what was read before.
+    """
+    keys = {i.pk: (i.pk, i.imported_at) for i in instruments}
+    missing = [pk for pk, key in keys.items() if key not in _QUESTIONNAIRES]
+    fresh = {}
+    for pk, imported_at, resource in Instrument.objects.filter(pk__in=missing or [0]).values_list(
+        "pk", "imported_at", "resource"
+    ):
+        if len(_QUESTIONNAIRES) >= _QUESTIONNAIRES_KEPT:
+            _QUESTIONNAIRES.clear()
+        _QUESTIONNAIRES[(pk, imported_at)] = fresh[pk] = resource
+    return {pk: fresh.get(pk) or _QUESTIONNAIRES.get(key) or {} for pk, key in keys.items()}
 
 
 def person_summary(person: Person) -> dict[str, Any]:

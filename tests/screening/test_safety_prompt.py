@@ -130,3 +130,34 @@ def test_safety_questions_come_from_the_safety_rule_or_the_item_9_code():
     assert engine.unanswered_safety_questions(phq9, skipped) == [9]
     assert engine.unanswered_safety_questions(phq9, declined) == [9]
     assert engine.unanswered_safety_questions(phq9, answered) == []
+
+
+def test_kept_questionnaires_follow_a_re_import_and_keep_the_query_count(
+    cast, client_for, instruments, private_session
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from safehaven.screening import queries
+
+    client = client_for(cast.alice)
+    ask = reverse("screening:ask", args=[private_session.public_id, instruments["PHQ9"].public_id])
+    assert client.post(ask, phq9_form("")).status_code == 302
+    queries._QUESTIONNAIRES.clear()
+    with CaptureQueriesContext(connection) as cold:
+        assert queries.safety_prompts(cast.patient)[0]["numbers"] == [9]
+    with CaptureQueriesContext(connection) as warm:
+        assert queries.safety_prompts(cast.patient)[0]["numbers"] == [9]
+    assert len(cold) == len(warm)  # the kept ones are not read again, but the query still runs
+    # A re-import changes the resource in place and moves imported_at: the new one is used.
+    phq9 = instruments["PHQ9"]
+    changed = json.loads(json.dumps(phq9.resource))
+    for item in engine.answerable_items(changed, self_administered=True):
+        item["code"] = []
+    changed["extension"] = [e for e in changed.get("extension", []) if e.get("url") != engine.SAFETY_URL]
+    for _w, item in engine._walk_items(changed.get("item") or []):
+        item["extension"] = [e for e in item.get("extension", []) if e.get("url") != engine.SAFETY_URL]
+    assert not engine.safety_questions(changed)
+    type(phq9).objects.filter(pk=phq9.pk).update(resource=changed, imported_at=timezone.now())
+    assert queries.safety_prompts(cast.patient) == []

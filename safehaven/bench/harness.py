@@ -326,6 +326,25 @@ def floor_directory(fx: Fixtures, i: int) -> str:
     return "".join(f"<li>{html.escape(r[1])} ({html.escape(r[2])})</li>" for r in rows)
 
 
+def _no_stale_kept_figures(fx: Fixtures, i: int) -> None:
+    """Measure the dashboard in its steady state: kept figures younger than their maximum age.
+
+    Kept figures left by an earlier run may be stale; then every view also tries to queue a
+    background read (one more query), which no worker runs here. Those are dropped, so the
+    first request reads the figures again (untimed, see `measure`).
+    """
+    from django.conf import settings
+
+    try:
+        from safehaven.evaluation.models import KeptFigures
+    except ImportError:
+        return
+    max_age = settings.EVALUATION_FIGURES_MAX_AGE
+    if max_age > 0:
+        KeptFigures.objects.filter(
+            computed_at__lt=timezone.now() - datetime.timedelta(seconds=max_age / 2)).delete()
+
+
 def floor_evaluation(fx: Fixtures, i: int) -> str:
     from safehaven.people.models import Encounter
 
@@ -448,7 +467,7 @@ def scenarios(fx: Fixtures | None = None) -> list[Scenario]:
                         floor=floor_referrals))
     out.append(Scenario("evaluation_dashboard", "Evaluation dashboard (this year, all sites)",
                         (lambda f, i: _reverse("evaluation:dashboard")) if _reverse("evaluation:dashboard") else None,
-                        user="evaluator", floor=floor_evaluation))
+                        user="evaluator", floor=floor_evaluation, before=_no_stale_kept_figures))
     out.append(Scenario("fhir_read", "FHIR read (Patient)",
                         (lambda f, i: _reverse("fhir:read", "Patient", person_id("people")(f, i)))
                         if _reverse("fhir:read", "Patient", "x") else None, floor=floor_fhir_read))

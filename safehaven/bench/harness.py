@@ -570,7 +570,10 @@ def run(*, repeat: int = 50, warmup: int = 3, export: bool = True, only: list[st
     """Measure every scenario (and bulk export) on the current database; return a result dict."""
     from safehaven.people.models import Encounter, Person
 
+    from safehaven.lib.warm import freeze_after_startup
+
     fx = prepare()
+    freeze_after_startup()  # as the server does at start-up (safehaven/wsgi.py)
     results: dict[str, Any] = {
         "people": Person.objects.count(), "encounters": Encounter.objects.count(),
         "caseload": len(fx.people), "repeat": repeat, "scenarios": {},

@@ -119,6 +119,6 @@ def test_the_server_freezes_what_start_up_loaded():
     # WSGI entry point freezes what start-up loaded so they walk only what requests make.
     code = ("import gc, os; os.environ['SAFEHAVEN_ENV'] = 'development'; import safehaven.wsgi; "
             "print(gc.get_freeze_count())")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,  # noqa: S603
                          cwd=Path(__file__).resolve().parent.parent, timeout=120)
     assert int(out.stdout.strip().splitlines()[-1]) > 10_000

@@ -568,9 +568,8 @@ def query_counts(fx: Fixtures) -> dict[str, int | None]:
 
 def run(*, repeat: int = 50, warmup: int = 3, export: bool = True, only: list[str] | None = None) -> dict:
     """Measure every scenario (and bulk export) on the current database; return a result dict."""
-    from safehaven.people.models import Encounter, Person
-
     from safehaven.lib.warm import freeze_after_startup
+    from safehaven.people.models import Encounter, Person
 
     fx = prepare()
     freeze_after_startup()  # as the server does at start-up (safehaven/wsgi.py)

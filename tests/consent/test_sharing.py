@@ -1,6 +1,7 @@
 """Information-sharing consents: informed, written or witnessed, time-limited, revocable."""
 
 import datetime
+import uuid
 
 import pytest
 from django.urls import reverse
@@ -230,3 +231,29 @@ def test_every_control_on_the_consent_pages_has_a_label(cast, client_for):
         hidden = {i for _t, i in re.findall(r'<input[^>]*type="(hidden|submit)"[^>]*id="([^"]+)"', page)}
         labelled = set(re.findall(r'<label[^>]*for="([^"]+)"', page))
         assert ids - hidden <= labelled, (url, ids - hidden - labelled)
+
+
+def test_in_force_is_exactly_the_grants_whose_own_test_says_so(cast):
+    # in_force filters in the database; each grant's is_in_force() must agree, at any moment.
+    from safehaven.consent import queries
+
+    now = timezone.now()
+    day = datetime.timedelta(days=1)
+    template = grant(cast)
+    made = []
+    for starts, expires, revoked in [
+        (-10, 10, None), (-10, -1, None), (1, 10, None), (-10, 10, -1), (-10, 10, 2), (-5, 0, None),
+    ]:
+        row = ConsentGrant.objects.get(pk=template.pk)
+        row.pk, row.id = None, None
+        row.public_id = uuid.uuid4()
+        row.starts_at, row.expires_at = now + starts * day, now + expires * day
+        row.revoked_at = None if revoked is None else now + revoked * day
+        row.save()
+        made.append(row)
+    everything = list(ConsentGrant.objects.filter(person=cast.patient))
+    for moment in (now, now + 3 * day, now - 6 * day, now + 11 * day):
+        expected = {g.pk for g in everything if g.is_in_force(moment)}
+        assert {g.pk for g in queries.in_force(cast.patient, at=moment)} == expected
+    assert {g.pk for g in queries.in_force(cast.patient, at=now)} >= {made[0].pk, made[4].pk}
+    assert made[1].pk not in {g.pk for g in queries.in_force(cast.patient, at=now)}

@@ -102,13 +102,14 @@ def append(events: list[AuditEvent]) -> list[AuditEvent]:
     _select, insert, update, fields = _statements(connection)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
-        if len(events) == 1:
+        if len(events) == 1 and connection.features.can_return_columns_from_insert:
             event = events[0]
             cursor.execute(insert, [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields])
             event.pk = cursor.fetchone()[0]
             event._state.adding, event._state.db = False, connection.alias
         else:
-            AuditEvent.objects.bulk_create(events)  # batches (synthetic data, FHIR searches)
+            # Batches (synthetic data, FHIR searches), or a database without INSERT … RETURNING.
+            AuditEvent.objects.bulk_create(events)
         cursor.execute(update, [seq, prev, head_mac(seq, prev), now])
     return events
 

@@ -3,8 +3,9 @@
 A worklist of 50 people, a referral list or the chart's encounters call reverse() once a
 row, and each call walks the URL resolver again (tens of microseconds). For arguments that
 are record ids (UUIDs, numbers, slugs: letters, digits and hyphens only, which URL quoting
-leaves alone) `row_url` reverses the route once with placeholders and then only fills them
-in. Anything else, or a route whose converters refuse the placeholder, goes to reverse().
+leaves alone) `row_url` reverses the route once with marker arguments and then only puts
+the real ones where the markers were. Other arguments, or a route whose converters refuse a
+marker, go to reverse() every time.
 """
 
 import re
@@ -35,11 +36,11 @@ def row_url(name: str, *args) -> str:
 def _build(name: str, count: int) -> list | None:
     try:
         url = reverse(name, args=[_MARK.format(i) for i in range(count)])
-    except NoReverseMatch:  # a converter refused the placeholder: use reverse() each time
+    except NoReverseMatch:  # a converter refused the marker: use reverse() each time
         return None
     pieces = _SPLIT.split(url)
     # split() alternates literal text and slot numbers: "a", "0", "b", "1", "c".
     parts: list = [int(p) if i % 2 else p for i, p in enumerate(pieces)]
     if sorted(p for p in parts if isinstance(p, int)) != list(range(count)):
-        return None  # a placeholder was dropped or repeated by the pattern
+        return None  # the pattern dropped or repeated a marker: use reverse() each time
     return [p for p in parts if p != ""]

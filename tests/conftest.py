@@ -18,3 +18,19 @@ def client_for(client):
         return login(Client(), user)
 
     return _client
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Start every test in the default language.
+
+    A request through the test client leaves its language active in the thread (Django's
+    LocaleMiddleware activates it and nothing deactivates it), so code called outside a
+    request in a later test would speak Spanish or French depending on test order.
+    """
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()

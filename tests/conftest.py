@@ -1,6 +1,10 @@
 import pytest
 
+from safehaven.lib import prepared
 from safehaven.testing.factories import login, make_cast
+
+# Every prepared query also runs as a plain ORM query and must return the same rows.
+prepared.CHECK = True
 
 
 @pytest.fixture

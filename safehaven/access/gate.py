@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -21,11 +21,35 @@ from django.utils import timezone
 from safehaven.accounts.models import Membership
 from safehaven.accounts.permissions import Perm
 from safehaven.audit.actions import record
+from safehaven.lib.prepared import prepared
 from safehaven.people.models import CareTeamMember, Encounter, Person
 
 # Extra checks other capabilities register (e.g. training gates): each is called as
 # check(user, perm, person) and raises PermissionDenied with a message to show.
 GATE_CHECKS: list = []
+
+
+# Every request runs these: prepared once per process (safehaven/lib/prepared.py).
+@prepared(user=models.BigIntegerField())
+def _memberships(user):
+    return Membership.objects.filter(user_id=user, active=True).values_list("site_id", "role__permissions")
+
+
+@prepared(person=models.BigIntegerField(), user=models.BigIntegerField())
+def _on_team(person, user):
+    return CareTeamMember.objects.filter(person_id=person, user_id=user, active=True).values_list("pk")[:1]
+
+
+@prepared(person=models.BigIntegerField(), user=models.BigIntegerField(), now=models.DateTimeField())
+def _granted(person, user, now):
+    from safehaven.access.models import BreakGlassGrant
+
+    return BreakGlassGrant.objects.filter(person_id=person, user_id=user, expires_at__gt=now).values_list("pk")[:1]
+
+
+@prepared(public_id=models.UUIDField())
+def _person(public_id, *, sites):
+    return Person.objects.select_related("site").filter(public_id=public_id, site_id__in=sites)[:1]
 
 
 @dataclass(frozen=True)
@@ -41,9 +65,7 @@ def sites_with(user: Any, perm: Perm) -> frozenset[int]:
         return frozenset()
     cache = user.__dict__.setdefault("_site_perm_cache", {})
     if perm not in cache:
-        rows = Membership.objects.filter(user=user, active=True).values_list(
-            "site_id", "role__permissions"
-        )
+        rows = _memberships.list(user=user.pk)
         by_perm: dict[str, set[int]] = {}
         for site_id, perms in rows:
             for p in perms or []:
@@ -89,13 +111,9 @@ def visible_people(user: Any, perm: Perm = Perm.VIEW_PERSON) -> QuerySet[Person]
 
 def access_route(user: Any, person: Person) -> str | None:
     """Return "care_team", "break_glass" or None for the user's relationship to person."""
-    from safehaven.access.models import BreakGlassGrant
-
-    if CareTeamMember.objects.filter(person=person, user=user, active=True).exists():
+    if _on_team.exists(person=person.pk, user=user.pk):
         return "care_team"
-    if BreakGlassGrant.objects.filter(
-        person=person, user=user, expires_at__gt=timezone.now()
-    ).exists():
+    if _granted.exists(person=person.pk, user=user.pk, now=timezone.now()):
         return "break_glass"
     return None
 
@@ -112,7 +130,8 @@ def get_person_for(
     """Return the person if the user may act on them with `need`; audit the access."""
     sites = require_perm(user, need)
     pid = _parse_uuid(public_id)
-    person = Person.objects.select_related("site").filter(public_id=pid, site_id__in=sites).first()
+    # The sites are part of the prepared shape: a user holds a role at one site or a few.
+    person = _person.first(public_id=pid, sites=tuple(sorted(sites)))
     if person is None:
         raise Http404("No such record")
     route = access_route(user, person)

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from safehaven.lib import prepared as prepared_module
-from safehaven.lib.prepared import prepared
+from safehaven.lib.prepared import many, prepared
 from safehaven.people.actions import start_encounter
 from safehaven.people.models import CareTeamMember, Encounter, Person
 from safehaven.testing.factories import make_person
@@ -123,3 +123,20 @@ def test_shapes_kept_are_bounded(cast, monkeypatch):
     for limit in range(1, 8):
         newest.list(person=a.pk, limit=limit)
     assert len(newest._cache) <= 3
+
+
+@prepared(ids=many(models.BigIntegerField()))
+def encounters_in(ids):
+    return Encounter.objects.filter(pk__in=ids).order_by("pk").values_list("pk", flat=True)
+
+
+def test_a_list_value_binds_each_item_and_its_length_is_shape(cast):
+    a, b, _now = _people(cast)
+    ids = sorted(Encounter.objects.filter(person__in=[a, b]).values_list("pk", flat=True))
+    assert encounters_in.list(ids=ids[:2]) == ids[:2]
+    assert encounters_in.list(ids=ids[2:4]) == ids[2:4]  # same length: same compiled query
+    assert encounters_in.list(ids=[ids[0], ids[0], ids[-1]]) == [ids[0], ids[-1]]
+    assert encounters_in.list(ids=[]) == []  # nothing to ask: no query at all
+    assert encounters_in.list(ids=(i for i in ids)) == ids
+    with pytest.raises(TypeError, match="many"):
+        many(int)

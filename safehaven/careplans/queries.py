@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
+from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
@@ -25,6 +26,7 @@ from safehaven.careplans.models import (
     SafetyPlan,
     Step,
 )
+from safehaven.lib.prepared import prepared
 from safehaven.people.models import CareTeamMember, Encounter, Person
 
 NOT_SEEN_DAYS = 30
@@ -142,10 +144,33 @@ def safety_plan_for(person: Person) -> SafetyPlan | None:
     return SafetyPlan.objects.filter(person=person).first()
 
 
+# The needs panel's reads, run on every chart view: prepared (safehaven/lib/prepared.py).
+@prepared(person=models.BigIntegerField())
+def _urgent_tasks(person):
+    return CaseTask.objects.filter(
+        person_id=person, kind="urgent_substance_use", status__in=TASK_OPEN_STATUSES).order_by("id")
+
+
+@prepared(person=models.BigIntegerField())
+def _latest_assessment(person):
+    return NeedsAssessment.objects.filter(person_id=person).order_by("-assessed_at", "-id")[:1]
+
+
+@prepared(person=models.BigIntegerField())
+def _pressing_ratings(person):
+    latest = NeedsAssessment.objects.filter(person_id=person).order_by("-assessed_at", "-id").values("id")[:1]
+    return NeedRating.objects.filter(
+        assessment_id=Subquery(latest), status__in=["crisis", "urgent", "need"]).select_related("domain").order_by("id")
+
+
+@prepared(person=models.BigIntegerField())
+def _open_goals(person):
+    return Goal.objects.filter(person_id=person, lifecycle_status__in=GOAL_OPEN_STATUSES).order_by(
+        "created_at", "id")[:20]
+
+
 def open_urgent_tasks(person: Person) -> list[CaseTask]:
-    return list(
-        CaseTask.objects.filter(person=person, kind="urgent_substance_use", status__in=TASK_OPEN_STATUSES)
-    )
+    return _urgent_tasks.list(person=person.pk)
 
 
 def panel(person: Person) -> dict:
@@ -155,16 +180,10 @@ def panel(person: Person) -> dict:
     skipped when empty), so the chart's query count never depends on this record. Goals are
     shown in the person's words with their status; their need domains are on the plan page.
     """
-    latest_qs = NeedsAssessment.objects.filter(person=person).order_by("-assessed_at", "-id")
-    latest = latest_qs.first()
-    ratings = list(
-        NeedRating.objects.filter(
-            assessment_id=Subquery(latest_qs.values("id")[:1]), status__in=["crisis", "urgent", "need"]
-        ).select_related("domain")
-    )
+    latest = _latest_assessment.first(person=person.pk)
+    ratings = _pressing_ratings.list(person=person.pk)
     pressing = sorted(ratings, key=lambda r: (NEED_STATUS_RANK[r.status], r.domain.order))
-    open_goals = Goal.objects.filter(person=person, lifecycle_status__in=GOAL_OPEN_STATUSES)
-    goals = list(open_goals.order_by("created_at", "id")[:20])
+    goals = _open_goals.list(person=person.pk)
     return {"latest": latest, "pressing": pressing, "goals": goals, "urgent": open_urgent_tasks(person)}
 
 

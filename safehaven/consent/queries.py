@@ -4,15 +4,38 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from safehaven.accounts.permissions import Perm
 from safehaven.consent.models import CareStepConsent, ConsentGrant, Disclosure, RequiredReport
 from safehaven.consent.steps import STEP_BY_CODE, STEPS, CareStep
+from safehaven.lib.prepared import many, prepared
 from safehaven.people.models import Encounter, Person
 
 RECENT_VISITS = 3
+
+
+# The consent panel's reads, run on every chart view: prepared (safehaven/lib/prepared.py).
+@prepared(encounters=many(models.BigIntegerField()))
+def _step_answers(encounters):
+    return CareStepConsent.objects.filter(encounter_id__in=encounters).select_related("encounter").order_by(
+        "answered_at", "id")
+
+
+@prepared(person=models.BigIntegerField(), at=models.DateTimeField())
+def _in_force(person, at):
+    return (
+        ConsentGrant.objects.filter(person_id=person, starts_at__lte=at, expires_at__gt=at)
+        .filter(Q(revoked_at__isnull=True) | Q(revoked_at__gt=at))
+        .order_by("-created_at", "-id")
+    )
+
+
+@prepared(person=models.BigIntegerField())
+def _reports(person):
+    return RequiredReport.objects.filter(person_id=person).select_related("made_by").order_by("-reported_at", "-id")
 
 
 @dataclass
@@ -84,11 +107,7 @@ def recent_declines(person: Person, *, visits: int = RECENT_VISITS) -> list[dict
     Two queries whatever the number of visits or answers.
     """
     recent_ids = [e.pk for e in latest_encounters(person, visits)]
-    rows = (
-        CareStepConsent.objects.filter(encounter_id__in=recent_ids)
-        .select_related("encounter")
-        .order_by("answered_at", "id")
-    )
+    rows = _step_answers.list(encounters=recent_ids)
     latest: dict[tuple[int, str], CareStepConsent] = {}
     for row in rows:
         latest[(row.encounter_id, row.step)] = row
@@ -120,12 +139,7 @@ def in_force(person: Person, at: datetime.datetime | None = None) -> list[Consen
     history of consents grows; those in force stay few); `is_in_force` has the last word.
     """
     at = at or timezone.now()
-    rows = (
-        ConsentGrant.objects.filter(person=person, starts_at__lte=at, expires_at__gt=at)
-        .filter(Q(revoked_at__isnull=True) | Q(revoked_at__gt=at))
-        .order_by("-created_at", "-id")
-    )
-    return [g for g in rows if g.is_in_force(at)]
+    return [g for g in _in_force.list(person=person.pk, at=at) if g.is_in_force(at)]
 
 
 def disclosures_for(person: Person) -> list[Disclosure]:
@@ -135,9 +149,7 @@ def disclosures_for(person: Person) -> list[Disclosure]:
 
 def reports_for(person: Person) -> list[RequiredReport]:
     """Return the legally required reports about a person (one query)."""
-    return list(
-        RequiredReport.objects.filter(person=person).select_related("made_by").order_by("-reported_at")
-    )
+    return _reports.list(person=person.pk)
 
 
 def _site_ids(user_or_sites: Any) -> tuple[Any, frozenset[int] | None]:

@@ -4,6 +4,7 @@ import datetime
 import zoneinfo
 from typing import Any
 
+from django.db import models
 from django.utils import timezone
 
 from safehaven.access.gate import sites_with, visible_people
@@ -15,10 +16,38 @@ from safehaven.followup.models import (
     OutreachTask,
     Reminder,
 )
+from safehaven.lib.prepared import prepared
 from safehaven.people.models import Encounter
 
 WORKLIST_PAGE = 50
 HORIZON = datetime.timedelta(days=14)
+
+
+# The follow-up panel's reads, run on every chart view: prepared (safehaven/lib/prepared.py).
+@prepared(person=models.BigIntegerField())
+def _due(person):
+    return DueItem.objects.filter(person_id=person, status="requested").order_by("due_on", "pk")[:50]
+
+
+@prepared(person=models.BigIntegerField(), since=models.DateTimeField())
+def _visits(person, since):
+    return (
+        Appointment.objects.filter(person_id=person, starts_at__gte=since)
+        .exclude(status="cancelled")
+        .select_related("clinician")
+        .order_by("starts_at", "pk")[:10]
+    )
+
+
+@prepared(person=models.BigIntegerField())
+def _waiting(person):
+    return Reminder.objects.filter(person_id=person, state__in=["scheduled", "sending", "uncertain"]).order_by(
+        "send_after", "pk")[:10]
+
+
+@prepared(person=models.BigIntegerField())
+def _log(person):
+    return ContactAttempt.objects.filter(person_id=person).order_by("-at", "-pk")[:10]
 
 
 def person_summary(person, *, today: datetime.date | None = None, reminders: bool = True) -> dict:
@@ -28,20 +57,12 @@ def person_summary(person, *, today: datetime.date | None = None, reminders: boo
     read and come back empty: three queries instead of four.
     """
     today = today or timezone.localdate()
-    due = list(DueItem.objects.filter(person=person, status="requested").order_by("due_on", "pk")[:50])
+    due = _due.list(person=person.pk)
     for item in due:
         item.overdue = item.is_overdue(today)
-    visits = list(
-        Appointment.objects.filter(person=person, starts_at__gte=timezone.now() - datetime.timedelta(hours=12))
-        .exclude(status="cancelled")
-        .select_related("clinician")
-        .order_by("starts_at")[:10]
-    )
-    waiting = list(
-        Reminder.objects.filter(person=person, state__in=["scheduled", "sending", "uncertain"])
-        .order_by("send_after")[:10]
-    ) if reminders else []
-    log = list(ContactAttempt.objects.filter(person=person).order_by("-at", "-pk")[:10])
+    visits = _visits.list(person=person.pk, since=timezone.now() - datetime.timedelta(hours=12))
+    waiting = _waiting.list(person=person.pk) if reminders else []
+    log = _log.list(person=person.pk)
     return {"due": due, "visits": visits, "reminders": waiting, "log": log, "today": today}
 
 

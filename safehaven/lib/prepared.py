@@ -25,7 +25,8 @@ Rules for a prepared function, enforced where possible:
   anything that changes the shape of the SQL (a limit, a flag) is a keyword argument
   without a declared type, and becomes part of the cache key;
 * declared values go where the ORM accepts an expression (``field=slot``, ``field__gte=slot``);
-  lists (``__in``) stay as plain ORM queries.
+  a list for ``__in`` is declared with `many` (``ids=many(models.BigIntegerField())``): the
+  function receives one marker per item, and the list's length is part of the shape.
 
 With ``CHECK`` on (the test suite turns it on), every call also runs the plain ORM version
 with the real values and fails loudly if the rows differ; the extra query is not counted
@@ -37,8 +38,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Expression, Field, QuerySet
+from django.db.models.expressions import ExpressionList
 
 CHECK = False  # tests: compare every prepared call with the ORM's own answer
 MAX_SHAPES = 64  # compiled shapes kept per query and database; beyond, the oldest is dropped
@@ -62,6 +65,15 @@ class Slot(Expression):
 
     def __eq__(self, other):
         return isinstance(other, Slot) and other.name == self.name
+
+
+class many:  # noqa: N801 - reads as a declaration: ids=many(models.BigIntegerField())
+    """Declare a list value (for ``__in``): each item is bound like a value of `field`."""
+
+    def __init__(self, field: Field):
+        if not isinstance(field, Field):
+            raise TypeError("many() needs a model field instance, e.g. models.BigIntegerField()")
+        self.field = field
 
 
 class _Compiled:
@@ -94,8 +106,15 @@ class Prepared:
         missing = set(self.slots) - set(values)
         if missing:
             raise TypeError(f"{self.__name__}() needs values for {', '.join(sorted(missing))}")
-        bound = {name: values[name] for name in self.slots}
+        bound = {}
         shape = {k: v for k, v in values.items() if k not in self.slots}
+        for name, field in self.slots.items():
+            if isinstance(field, many):
+                items = values[name]
+                bound.update((f"{name}[{i}]", item) for i, item in enumerate(items))
+                shape[f"len({name})"] = len(items)
+            else:
+                bound[name] = values[name]
         return bound, shape
 
     def _compiled(self, alias: str, shape: dict) -> _Compiled:
@@ -105,13 +124,27 @@ class Prepared:
             with self._lock:
                 compiled = self._cache.get(key)
                 if compiled is None:
-                    markers = {name: Slot(name, field) for name, field in self.slots.items()}
-                    queryset = self.build(**markers, **shape)
+                    markers: dict[str, Any] = {}
+                    for name, field in self.slots.items():
+                        if isinstance(field, many):
+                            length = shape[f"len({name})"]
+                            # An ExpressionList, not a list: a lookup across a relation
+                            # (fk_id__in) would run each item through the field's
+                            # get_prep_value, which only takes values.
+                            items = [Slot(f"{name}[{i}]", field.field) for i in range(length)]
+                            markers[name] = ExpressionList(*items, output_field=field.field) if items else []
+                        else:
+                            markers[name] = Slot(name, field)
+                    plain = {k: v for k, v in shape.items() if not k.startswith("len(")}
+                    queryset = self.build(**markers, **plain)
                     if not isinstance(queryset, QuerySet):
                         raise TypeError(f"{self.__name__}() must return a QuerySet, not {type(queryset).__name__}")
                     queryset = queryset.using(alias)
                     compiler = queryset.query.get_compiler(using=alias)
-                    sql, params = compiler.as_sql()
+                    try:
+                        sql, params = compiler.as_sql()
+                    except EmptyResultSet:  # e.g. an empty list for __in: no query, no rows
+                        sql, params = "", ()
                     compiled = _Compiled(queryset, compiler, sql, tuple(params))
                     while self._cache and len(self._cache) >= MAX_SHAPES:
                         self._cache.pop(next(iter(self._cache)))
@@ -120,9 +153,14 @@ class Prepared:
 
     def list(self, using: str | None = None, **values) -> list:
         """Run the query with these values and return its rows (model instances, dicts…)."""
+        for name, field in self.slots.items():
+            if isinstance(field, many) and name in values:
+                values[name] = list(values[name])  # read an iterator once, for the check too
         bound, shape = self._split(values)
         alias = using or DEFAULT_DB_ALIAS
         compiled = self._compiled(alias, shape)
+        if not compiled.sql:
+            return []
         connection = connections[alias]
         params = list(compiled.params)
         for index, name, field in compiled.binders:
@@ -172,7 +210,7 @@ def _check(prepared: Prepared, alias: str, values: dict, rows: list) -> None:
 def prepared(**slots: Field) -> Callable[[Callable[..., QuerySet]], Prepared]:
     """Declare a prepared query; keyword arguments name its values and their field types."""
     for name, field in slots.items():
-        if not isinstance(field, Field):
+        if not isinstance(field, Field | many):
             raise TypeError(f"prepared({name}=…) needs a model field instance, e.g. models.BigIntegerField()")
 
     def decorate(build: Callable[..., QuerySet]) -> Prepared:

@@ -2,11 +2,13 @@
 
 from typing import Any
 
-from django.db.models import OuterRef, Prefetch, Subquery, prefetch_related_objects
+from django.db import models
+from django.db.models import OuterRef, Subquery
 
 from safehaven.access.gate import visible_people
 from safehaven.accounts.permissions import Perm
-from safehaven.people.models import CareTeamMember, Encounter, Note, Person
+from safehaven.lib.prepared import many, prepared
+from safehaven.people.models import CareTeamMember, ContactPreferences, Encounter, Note, Person
 
 WORKLIST_PAGE = 50
 CHART_ENCOUNTERS = 10  # the newest encounters the chart shows, with their notes
@@ -35,27 +37,45 @@ def worklist(user: Any, *, query: str = "", page: int = 1) -> tuple[list[Person]
     return rows[:WORKLIST_PAGE], len(rows) > WORKLIST_PAGE
 
 
+# The chart's reads run on every chart view: prepared once per process (safehaven/lib/prepared.py).
+@prepared(person=models.BigIntegerField())
+def _newest_encounters(person, *, limit):
+    return Encounter.objects.filter(person_id=person).select_related("clinician").order_by("-started_at", "-id")[:limit]
+
+
+@prepared(encounters=many(models.BigIntegerField()))
+def _notes(encounters):
+    return Note.objects.filter(encounter_id__in=encounters).select_related("author").order_by("created_at", "id")
+
+
+@prepared(person=models.BigIntegerField())
+def _team(person):
+    return CareTeamMember.objects.filter(person_id=person, active=True).select_related("user").order_by("added_at", "id")
+
+
+@prepared(person=models.BigIntegerField())
+def _contact(person):
+    return ContactPreferences.objects.filter(person_id=person)[:1]
+
+
 def chart(person: Person) -> dict:
     """Return what the chart shows: the newest encounters with notes, the care team, contact.
 
-    Three queries whatever the size of the record. `more_encounters` says whether older
-    encounters exist (they are listed by `encounter_history`).
+    Four queries whatever the size of the record. Each encounter carries its notes as
+    `chart_notes`. `more_encounters` says whether older encounters exist (they are listed by
+    `encounter_history`).
     """
-    rows = list(
-        Encounter.objects.filter(person=person)
-        .select_related("clinician")
-        .order_by("-started_at", "-id")[: CHART_ENCOUNTERS + 1]
-    )
+    rows = _newest_encounters.list(person=person.pk, limit=CHART_ENCOUNTERS + 1)
     recent = rows[:CHART_ENCOUNTERS]
-    prefetch_related_objects(
-        recent, Prefetch("notes", queryset=Note.objects.select_related("author").order_by("created_at"))
-    )
+    notes: dict[int, list[Note]] = {e.pk: [] for e in recent}
+    for note in _notes.list(encounters=list(notes)):
+        notes[note.encounter_id].append(note)
+    for encounter in recent:
+        encounter.chart_notes = notes[encounter.pk]
     # Panels may use these instead of reading the newest encounters again (chart.py).
     person.chart_encounters = recent
-    team = list(
-        CareTeamMember.objects.filter(person=person, active=True).select_related("user").order_by("added_at")
-    )
-    return {"encounters": recent, "latest": recent[0] if recent else None, "team": team,
+    return {"encounters": recent, "latest": recent[0] if recent else None,
+            "team": _team.list(person=person.pk), "contact": _contact.first(person=person.pk),
             "more_encounters": len(rows) > CHART_ENCOUNTERS}
 
 

@@ -62,7 +62,6 @@ def person_chart(request, public_id):
     """Show a person's chart: chief complaint and safety flags first."""
     person = get_person_for(request.user, public_id, request=request)
     context = queries.chart(person)
-    contact = getattr(person, "contact", None)
     show_legal = request.GET.get("show") == "legal_name" and bool(person.legal_name)
     if show_legal:
         with transaction.atomic():
@@ -70,7 +69,6 @@ def person_chart(request, public_id):
                    ip=client_ip(request))
     context.update(
         person=person,
-        contact=contact,
         show_legal=show_legal,
         panels=render_panels(request, person),
         can_write=person.site_id in _sites(request.user, Perm.WRITE_CLINICAL),

@@ -8,8 +8,10 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q
 
+from safehaven.lib.prepared import many, prepared
 from safehaven.people.models import Encounter, Person
 from safehaven.screening import engine
 from safehaven.screening.models import (
@@ -123,10 +125,7 @@ def concerns_for_channel(person: Person, channel: str) -> list[HealthConcern]:
     """
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel: {channel}")
-    concerns = HealthConcern.objects.filter(person=person, active=True, in_record=True).exclude(
-        code=""
-    )
-    return [c for c in concerns.order_by("-recorded_at") if c.allowed_on(channel)]
+    return [c for c in _concerns.list(person=person.pk) if c.allowed_on(channel)]
 
 
 def safety_prompts(person: Person, *, recent: int = 10) -> list[dict[str, Any]]:
@@ -140,11 +139,7 @@ def safety_prompts(person: Person, *, recent: int = 10) -> list[dict[str, Any]]:
     """
     # The newest response of each instrument decides; the Questionnaires (tens of kilobytes
     # each) are read once per instrument, not once per response. Two queries.
-    responses = (
-        ScreeningResponse.objects.filter(person=person, status="completed")
-        .select_related("instrument").defer("instrument__resource")
-        .order_by("-authored_at", "-pk")[:recent]
-    )
+    responses = _newest_responses.list(person=person.pk, recent=recent)
     newest = {}
     for response in responses:
         newest.setdefault(response.instrument.code or response.instrument.url, response)
@@ -176,36 +171,81 @@ def _questionnaires(instruments: list[Instrument]) -> dict[int, dict]:
     keys = {i.pk: (i.pk, i.imported_at) for i in instruments}
     missing = [pk for pk, key in keys.items() if key not in _QUESTIONNAIRES]
     fresh = {}
-    for pk, imported_at, resource in Instrument.objects.filter(pk__in=missing or [0]).values_list(
-        "pk", "imported_at", "resource"
-    ):
+    for pk, imported_at, resource in _resources.list(instruments=missing or [0]):
         if len(_QUESTIONNAIRES) >= _QUESTIONNAIRES_KEPT:
             _QUESTIONNAIRES.clear()
         _QUESTIONNAIRES[(pk, imported_at)] = fresh[pk] = resource
     return {pk: fresh.get(pk) or _QUESTIONNAIRES.get(key) or {} for pk, key in keys.items()}
 
 
-def person_summary(person: Person) -> dict[str, Any]:
-    """Return what the screening panel of the chart shows. Seven queries whatever the data size."""
-    newest_status = (
-        ScreeningSession.objects.filter(person=person).order_by("-started_at", "-id")
-        .values_list("status", flat=True).first()
-    )
-    results = list(
-        ScoredResult.objects.filter(person=person, status__in=SHOWN_STATUSES)
+# The screening panel's reads, run on every chart view: prepared (safehaven/lib/prepared.py).
+@prepared(person=models.BigIntegerField())
+def _newest_status(person):
+    return ScreeningSession.objects.filter(person_id=person).order_by("-started_at", "-id").values_list(
+        "status", flat=True)[:1]
+
+
+@prepared(person=models.BigIntegerField())
+def _results(person):
+    return (
+        ScoredResult.objects.filter(person_id=person, status__in=SHOWN_STATUSES)
         .select_related("response__instrument")
         .defer("response__instrument__resource", "response__answers")
-        .order_by("-effective_at")[:10]
+        .order_by("-effective_at", "-id")[:10]
     )
-    tasks = list(
-        ResponseTask.objects.filter(person=person)
+
+
+@prepared(person=models.BigIntegerField())
+def _open_tasks(person):
+    return (
+        ResponseTask.objects.filter(person_id=person)
         .exclude(status__in=["completed", "cancelled", "rejected"])
         .select_related("owner")
-        .order_by("-created_at")[:10]
+        .order_by("-created_at", "-id")[:10]
     )
-    reports = list(
-        MandatoryReport.objects.filter(person=person, status="requested").order_by("due_by")[:5]
+
+
+@prepared(person=models.BigIntegerField())
+def _requested_reports(person):
+    return MandatoryReport.objects.filter(person_id=person, status="requested").order_by("due_by", "id")[:5]
+
+
+@prepared(person=models.BigIntegerField())
+def _concerns(person):
+    return HealthConcern.objects.filter(person_id=person, active=True, in_record=True).exclude(code="").order_by(
+        "-recorded_at", "-id")
+
+
+@prepared(person=models.BigIntegerField())
+def _newest_responses(person, *, recent):
+    return (
+        ScreeningResponse.objects.filter(person_id=person, status="completed")
+        .select_related("instrument").defer("instrument__resource")
+        .order_by("-authored_at", "-pk")[:recent]
     )
+
+
+@prepared(instruments=many(models.BigIntegerField()))
+def _resources(instruments):
+    return Instrument.objects.filter(pk__in=instruments).values_list("pk", "imported_at", "resource")
+
+
+@prepared(person=models.BigIntegerField())
+def _recent_encounters(person):
+    return (
+        Encounter.objects.filter(person_id=person)
+        .exclude(status="entered-in-error")
+        .order_by("-started_at", "-id")
+        .only("started_at", "chief_complaint")[:30]
+    )
+
+
+def person_summary(person: Person) -> dict[str, Any]:
+    """Return what the screening panel of the chart shows. Seven queries whatever the data size."""
+    newest_status = _newest_status.first(person=person.pk)
+    results = _results.list(person=person.pk)
+    tasks = _open_tasks.list(person=person.pk)
+    reports = _requested_reports.list(person=person.pk)
     concerns = concerns_for_channel(person, "record")
     return {
         "results": results,
@@ -233,12 +273,7 @@ def history_patterns(person: Person, *, now: datetime.datetime | None = None) ->
     from django.utils import timezone
 
     now = now or timezone.now()
-    recent = list(
-        Encounter.objects.filter(person=person)
-        .exclude(status="entered-in-error")
-        .order_by("-started_at")
-        .only("started_at", "chief_complaint")[:30]
-    )
+    recent = _recent_encounters.list(person=person.pk)
     found = []
     in_90 = [e for e in recent if e.started_at >= now - datetime.timedelta(days=90)]
     if len(in_90) >= 3:

@@ -91,7 +91,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "safehaven.accounts.fastpath.OTPMiddleware",  # django-otp's, with a prepared device read
     "safehaven.accounts.middleware.SessionTimeoutMiddleware",
     "safehaven.accounts.middleware.RequireTwoFactorMiddleware",
     "safehaven.accounts.middleware.KioskMiddleware",
@@ -148,6 +148,12 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Sessions: automatic logoff after 30 minutes idle (HIPAA 164.312(a)(2)(iii)), and an
 # absolute limit so a stolen session cannot live forever.
+# Django's database sessions and ModelBackend, reading with prepared queries (accounts/fastpath.py).
+SESSION_ENGINE = "safehaven.accounts.fastpath"
+AUTHENTICATION_BACKENDS = [
+    "safehaven.accounts.fastpath.ModelBackend",
+    "django.contrib.auth.backends.ModelBackend",  # sessions signed in before the one above
+]
 SESSION_IDLE_TIMEOUT = env_int("SAFEHAVEN_IDLE_TIMEOUT_SECONDS", 30 * 60, minimum=60)
 SESSION_ABSOLUTE_TIMEOUT = env_int("SAFEHAVEN_ABSOLUTE_TIMEOUT_SECONDS", 12 * 3600, minimum=300)
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT

@@ -76,6 +76,23 @@ class many:  # noqa: N801 - reads as a declaration: ids=many(models.BigIntegerFi
         self.field = field
 
 
+class _Items(list):
+    """The markers of a list value: iterable item by item, or used whole for ``__in``.
+
+    Used whole it becomes one ExpressionList: a lookup across a relation (``fk_id__in``)
+    would otherwise run each item through the field's get_prep_value, which takes values only.
+    """
+
+    def __init__(self, items: list, field: Field):
+        super().__init__(items)
+        self.field = field
+
+    def resolve_expression(self, *args, **kwargs):
+        if not self:
+            return []  # as a plain empty list: the lookup matches nothing, the compiler says so
+        return ExpressionList(*self, output_field=self.field).resolve_expression(*args, **kwargs)
+
+
 class _Compiled:
     __slots__ = ("queryset", "compiler", "sql", "params", "binders")
 
@@ -128,11 +145,8 @@ class Prepared:
                     for name, field in self.slots.items():
                         if isinstance(field, many):
                             length = shape[f"len({name})"]
-                            # An ExpressionList, not a list: a lookup across a relation
-                            # (fk_id__in) would run each item through the field's
-                            # get_prep_value, which only takes values.
-                            items = [Slot(f"{name}[{i}]", field.field) for i in range(length)]
-                            markers[name] = ExpressionList(*items, output_field=field.field) if items else []
+                            markers[name] = _Items(
+                                [Slot(f"{name}[{i}]", field.field) for i in range(length)], field.field)
                         else:
                             markers[name] = Slot(name, field)
                     plain = {k: v for k, v in shape.items() if not k.startswith("len(")}

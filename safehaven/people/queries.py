@@ -5,7 +5,7 @@ from typing import Any
 from django.db import models
 from django.db.models import OuterRef, Subquery
 
-from safehaven.access.gate import visible_people
+from safehaven.access.gate import sites_with, visible_to
 from safehaven.accounts.permissions import Perm
 from safehaven.lib.prepared import many, prepared
 from safehaven.people.models import CareTeamMember, ContactPreferences, Encounter, Note, Person
@@ -16,24 +16,38 @@ ENCOUNTER_PAGE = 50  # encounters a page of the full history lists
 MAX_PAGE = 10_000  # far beyond any caseload; larger numbers overflow the database's OFFSET
 
 
-def worklist(user: Any, *, query: str = "", page: int = 1) -> tuple[list[Person], bool]:
-    """Return one page of the people on the user's care teams, and whether more follow."""
-    from safehaven.lib.blind_index import fold
-
-    latest = Encounter.objects.filter(person=OuterRef("pk")).order_by("-started_at")
+@prepared(user=models.BigIntegerField(), now=models.DateTimeField(), folded=models.CharField())
+def _worklist(user, now, folded, *, sites, search, start):
+    latest = Encounter.objects.filter(person=OuterRef("pk")).order_by("-started_at", "-id")
     people = (
-        visible_people(user, Perm.VIEW_PERSON)
+        visible_to(user, now, sites=sites)
         .select_related("site")
         .annotate(last_seen=Subquery(latest.values("started_at")[:1]))
         .order_by("chosen_name_folded", "pk")
     )
+    if search:
+        people = people.filter(chosen_name_folded__contains=folded)
+    return people[start : start + WORKLIST_PAGE + 1]
+
+
+def worklist(user: Any, *, query: str = "", page: int = 1) -> tuple[list[Person], bool]:
+    """Return one page of the people on the user's care teams, and whether more follow.
+
+    One query (prepared: the worklist is the page staff open most).
+    """
+    from django.utils import timezone
+
+    from safehaven.lib.blind_index import fold
+
     folded = fold(query)
     if query.strip() and not folded:
         return [], False  # only punctuation ("%", "'"): folded names never hold it, so nobody matches
-    if folded:
-        people = people.filter(chosen_name_folded__contains=folded)
+    sites = sites_with(user, Perm.VIEW_PERSON)
+    if not sites:
+        return [], False
     start = (min(max(page, 1), MAX_PAGE) - 1) * WORKLIST_PAGE
-    rows = list(people[start : start + WORKLIST_PAGE + 1])
+    rows = _worklist.list(user=user.pk, now=timezone.now(), folded=folded, sites=tuple(sorted(sites)),
+                          search=bool(folded), start=start)
     return rows[:WORKLIST_PAGE], len(rows) > WORKLIST_PAGE
 
 

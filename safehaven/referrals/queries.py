@@ -18,13 +18,13 @@ from safehaven.access.gate import (
     get_person_for,
     require_perm,
     sites_with,
-    visible_people,
+    visible_to,
 )
 from safehaven.accounts.models import Site
 from safehaven.accounts.permissions import Perm
 from safehaven.audit.actions import record
-from safehaven.lib.prepared import prepared
-from safehaven.referrals.models import OPEN_STATUSES, HelpCheck, Referral, ReferralPolicy
+from safehaven.lib.prepared import many, prepared
+from safehaven.referrals.models import OPEN_STATUSES, HelpCheck, Referral
 
 LIST_LIMIT = 200
 DEFAULT_STALE_DAYS = 5
@@ -109,8 +109,9 @@ def business_cutoff(today: datetime.date, days: int) -> datetime.date:
     return day
 
 
-def _stale_filter(site_ids: list[int], sites: dict[int, Site], policies: dict[int, int], now) -> Q:
-    condition = Q(pk__in=[])
+def _cutoffs(site_ids: list[int], sites: dict[int, Site], policies: dict[int, int], now) -> list:
+    """Return, for each site, the moment before which a request is overdue (site's own days)."""
+    out = []
     for site_id in site_ids:
         site = sites[site_id]
         try:
@@ -119,62 +120,72 @@ def _stale_filter(site_ids: list[int], sites: dict[int, Site], policies: dict[in
             tz = datetime.UTC
         today = now.astimezone(tz).date()
         last = business_cutoff(today, policies.get(site_id, DEFAULT_STALE_DAYS))
-        cutoff = datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time(), tzinfo=tz)
-        condition |= Q(site_id=site_id, requested_at__lt=cutoff)
-    return condition
+        out.append(datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time(), tzinfo=tz))
+    return out
 
 
-def _my_referrals(user: Any) -> QuerySet[Referral]:
-    people = visible_people(user, Perm.CASE_MANAGE).values("pk")
-    return Referral.objects.filter(person__in=people)
+# The referral list is opened many times a day: its reads are prepared (safehaven/lib/prepared.py).
+# Sites are part of the shape (a user holds roles at one site or a few).
+def _my_referrals(user_id: Any, now: Any, sites: tuple) -> QuerySet[Referral]:
+    return Referral.objects.filter(person__in=visible_to(user_id, now, sites=sites).values("pk"))
+
+
+@prepared(user=models.BigIntegerField(), now=models.DateTimeField())
+def _open(user, now, *, sites):
+    return (_my_referrals(user, now, sites).filter(status__in=OPEN_STATUSES).select_related("person")
+            .order_by("status_changed_at", "pk")[:LIST_LIMIT])
+
+
+@prepared(user=models.BigIntegerField(), now=models.DateTimeField(), cutoffs=many(models.DateTimeField()))
+def _stale(user, now, cutoffs, *, sites):
+    overdue = Q(pk__in=[])
+    for site_id, cutoff in zip(sites, cutoffs, strict=True):
+        overdue |= Q(site_id=site_id, requested_at__lt=cutoff)
+    return (_my_referrals(user, now, sites).filter(status="requested").filter(overdue).select_related("person")
+            .order_by("requested_at", "pk")[:LIST_LIMIT])
+
+
+@prepared()
+def _sites_and_policies(*, sites):
+    return Site.objects.filter(pk__in=sites).values_list("pk", "time_zone", "referral_policy__stale_after_business_days")
+
+
+@prepared(user=models.BigIntegerField(), now=models.DateTimeField())
+def _help_checks(user, now, *, sites):
+    return (HelpCheck.objects.filter(person__in=visible_to(user, now, sites=sites).values("pk"), answered_at__isnull=True)
+            .select_related("referral", "person").order_by("created_at", "pk")[:LIST_LIMIT])
+
+
+def _case_sites(user: Any) -> tuple[int, ...]:
+    return tuple(sorted(sites_with(user, Perm.CASE_MANAGE)))
 
 
 def open_for(user: Any) -> list[Referral]:
-    """Return the open referrals of the people on the user's caseload (two queries)."""
-    if not sites_with(user, Perm.CASE_MANAGE):
-        return []
-    return list(
-        _my_referrals(user)
-        .filter(status__in=OPEN_STATUSES)
-        .select_related("person")
-        .order_by("status_changed_at", "pk")[:LIST_LIMIT]
-    )
+    """Return the open referrals of the people on the user's caseload (one query)."""
+    sites = _case_sites(user)
+    return _open.list(user=user.pk, now=timezone.now(), sites=sites) if sites else []
 
 
 def stale_for(user: Any, *, now: datetime.datetime | None = None) -> list[Referral]:
     """Return referrals still waiting for the partner's answer past the site's limit.
 
-    The limit is the site's `stale_after_business_days` (default 5 business days).
+    The limit is the site's `stale_after_business_days` (default 5 business days). Two queries.
     """
-    site_ids = sorted(sites_with(user, Perm.CASE_MANAGE))
+    site_ids = _case_sites(user)
     if not site_ids:
         return []
     now = now or timezone.now()
-    sites = {s.pk: s for s in Site.objects.filter(pk__in=site_ids)}
-    policies = dict(
-        ReferralPolicy.objects.filter(site_id__in=site_ids).values_list(
-            "site_id", "stale_after_business_days"
-        )
-    )
-    return list(
-        _my_referrals(user)
-        .filter(status="requested")
-        .filter(_stale_filter(site_ids, sites, policies, now))
-        .select_related("person")
-        .order_by("requested_at", "pk")[:LIST_LIMIT]
-    )
+    rows = _sites_and_policies.list(sites=site_ids)
+    sites = {pk: Site(pk=pk, time_zone=tz) for pk, tz, _days in rows}
+    policies = {pk: days for pk, _tz, days in rows if days is not None}
+    cutoffs = _cutoffs(list(site_ids), sites, policies, now)
+    return _stale.list(user=user.pk, now=now, cutoffs=cutoffs, sites=site_ids)
 
 
 def help_checks_for(user: Any) -> list[HelpCheck]:
-    """Return unanswered help checks for people on the user's caseload."""
-    if not sites_with(user, Perm.CASE_MANAGE):
-        return []
-    people = visible_people(user, Perm.CASE_MANAGE).values("pk")
-    return list(
-        HelpCheck.objects.filter(person__in=people, answered_at__isnull=True)
-        .select_related("referral", "person")
-        .order_by("created_at", "pk")[:LIST_LIMIT]
-    )
+    """Return unanswered help checks for people on the user's caseload (one query)."""
+    sites = _case_sites(user)
+    return _help_checks.list(user=user.pk, now=timezone.now(), sites=sites) if sites else []
 
 
 @prepared(person=models.BigIntegerField())

@@ -94,3 +94,15 @@ def test_no_session_cookie_means_no_session_query():
     with CaptureQueriesContext(connection) as queries:
         Client().get("/accounts/login/")
     assert not any("django_session" in q["sql"] for q in queries.captured_queries)
+
+
+def test_views_get_the_user_itself_with_its_second_factor(cast, client_for):
+    from django.utils.functional import SimpleLazyObject
+
+    client = client_for(cast.alice)
+    response = client.get("/people/")
+    user = response.wsgi_request.user
+    assert not isinstance(user, SimpleLazyObject) and user == cast.alice
+    assert user.is_verified() and user.otp_device is not None
+    anonymous = Client().get("/accounts/login/").wsgi_request.user
+    assert not isinstance(anonymous, SimpleLazyObject) and not anonymous.is_authenticated

@@ -18,6 +18,7 @@ from django.contrib.auth import backends
 from django.contrib.sessions.backends import db
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject, empty
 from django_otp import middleware as otp_middleware
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -69,7 +70,26 @@ _TOTP_LABEL = TOTPDevice.model_label()
 
 
 class OTPMiddleware(otp_middleware.OTPMiddleware):
-    """django-otp's middleware; a TOTP device is read with a prepared query."""
+    """django-otp's middleware; a TOTP device is read with a prepared query.
+
+    It also hands the view the user itself rather than two lazy proxies around it (Django's
+    and django-otp's): the next middleware (session timeouts) reads the user on every
+    request anyway, and each attribute read through the proxies cost two extra calls
+    (about a thousand a chart).
+    """
+
+    def __call__(self, request):
+        if self._is_async:
+            return self.__acall__(request)
+        self._install_lazy_accessors(request)
+        user = getattr(request, "user", None)
+        if user is not None:
+            while isinstance(user, SimpleLazyObject):  # django-otp's proxy, then Django's
+                if user._wrapped is empty:
+                    user._setup()
+                user = user._wrapped
+            request.user = user
+        return self.get_response(request)
 
     def _device_from_persistent_id(self, persistent_id: str):
         normalised = self._normalize_persistent_id(persistent_id)

@@ -12,6 +12,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -25,6 +26,7 @@ from safehaven.directory.models import (
     ServiceLanguage,
     ServiceNeedDomain,
 )
+from safehaven.lib.prepared import prepared
 
 EARTH_RADIUS_KM = 6371.0088
 MAX_RADIUS_KM = 500.0
@@ -98,21 +100,44 @@ def _filtered(
     *, domain, text, language, age, gender, free, open_now, at, trauma_informed,
     serves_survivors, exclude_law_enforcement, include_inactive,
 ) -> QuerySet[Service]:
-    qs = Service.objects.all()
+    qs = _apply(
+        Service.objects.all(), uses=_uses(domain=domain, text=text, language=language, age=age),
+        domain=domain, folded=text.casefold(), text=text, language=language.lower(), age=age, gender=gender,
+        free=free, trauma_informed=trauma_informed, serves_survivors=serves_survivors,
+        exclude_law_enforcement=exclude_law_enforcement, include_inactive=include_inactive,
+    )
+    if open_now:
+        at = at or timezone.now()
+        zones = list(OpeningSlot.objects.values_list("time_zone", flat=True).distinct().order_by())
+        # Correlated on the service: a handful of slot rows per service, found by index.
+        qs = qs.filter(
+            Exists(OpeningSlot.objects.filter(open_now_q(at, zones), service=OuterRef("pk")))
+        )
+    return qs
+
+
+def _uses(*, domain, text, language, age) -> tuple[str, ...]:
+    """Name the filters that take a value, for the prepared query's shape."""
+    return tuple(name for name, value in (("domain", domain), ("text", text), ("language", language),
+                                          ("age", age is not None)) if value)
+
+
+def _apply(qs, *, uses, domain, folded, text, language, age, gender, free, trauma_informed,
+           serves_survivors, exclude_law_enforcement, include_inactive) -> QuerySet[Service]:
+    """Filter services; `uses` names the value filters that apply (values may be markers)."""
     if not include_inactive:
         qs = qs.filter(status="active")
-    if domain:
+    if "domain" in uses:
         qs = qs.filter(
             Exists(ServiceNeedDomain.objects.filter(domain=domain, service=OuterRef("pk")))
         )
-    if text:
-        folded = text.casefold()
+    if "text" in uses:
         qs = qs.filter(Q(name_folded__contains=folded) | Q(description__icontains=text))
-    if language:
+    if "language" in uses:
         qs = qs.filter(
-            Exists(ServiceLanguage.objects.filter(code=language.lower(), service=OuterRef("pk")))
+            Exists(ServiceLanguage.objects.filter(code=language, service=OuterRef("pk")))
         )
-    if age is not None:
+    if "age" in uses:
         qs = qs.filter(Q(minimum_age__isnull=True) | Q(minimum_age__lte=age))
         qs = qs.filter(Q(maximum_age__isnull=True) | Q(maximum_age__gte=age))
     if gender in GENDERS:
@@ -125,14 +150,17 @@ def _filtered(
         qs = qs.filter(serves_survivors=True)
     if exclude_law_enforcement:
         qs = qs.filter(involves_law_enforcement=False)
-    if open_now:
-        at = at or timezone.now()
-        zones = list(OpeningSlot.objects.values_list("time_zone", flat=True).distinct().order_by())
-        # Correlated on the service: a handful of slot rows per service, found by index.
-        qs = qs.filter(
-            Exists(OpeningSlot.objects.filter(open_now_q(at, zones), service=OuterRef("pk")))
-        )
     return qs
+
+
+# A search page without "open now" or distance (most searches): prepared, so only its values
+# change from call to call (safehaven/lib/prepared.py). The details are still prefetched.
+@prepared(domain=models.CharField(), folded=models.TextField(), text=models.TextField(),
+          language=models.CharField(), age=models.IntegerField())
+def _name_ordered_page(domain, folded, text, language, age, *, start, per_page, **flags):
+    qs = _apply(Service.objects.all(), domain=domain, folded=folded, text=text, language=language, age=age,
+                **flags)
+    return _with_details(qs.order_by("name_folded", "id"))[start:start + per_page + 1]
 
 
 def search(
@@ -164,14 +192,23 @@ def search(
     page = max(int(page), 1)
     per_page = min(max(int(per_page), 1), 100)
     confidential_ok = can_see_confidential(viewer)
+    start = (page - 1) * per_page
+    distances: dict[int, float] = {}
+    if near is None and not open_now:
+        page_services = _name_ordered_page.list(
+            domain=domain, folded=text.casefold(), text=text, language=language.lower(),
+            age=age if age is not None else 0, start=start, per_page=per_page,
+            uses=_uses(domain=domain, text=text, language=language, age=age), gender=gender if gender in GENDERS else "",
+            free=bool(free), trauma_informed=bool(trauma_informed), serves_survivors=bool(serves_survivors),
+            exclude_law_enforcement=bool(exclude_law_enforcement), include_inactive=bool(include_inactive),
+        )
+        return _hits(page_services, per_page, distances, confidential_ok, page)
     qs = _filtered(
         domain=domain, text=text, language=language, age=age, gender=gender, free=free,
         open_now=open_now, at=at, trauma_informed=trauma_informed,
         serves_survivors=serves_survivors, exclude_law_enforcement=exclude_law_enforcement,
         include_inactive=include_inactive,
     )
-    start = (page - 1) * per_page
-    distances: dict[int, float] = {}
     if near is not None:
         lat, lon = near
         radius = min(within_km or 25.0, MAX_RADIUS_KM)
@@ -196,6 +233,13 @@ def search(
         page_services = [services[sid] for sid in page_ids if sid in services]
     else:
         page_services = list(_with_details(qs.order_by("name_folded", "id"))[start:start + per_page + 1])
+        has_more = len(page_services) > per_page
+        page_services = page_services[:per_page]
+    return _hits(page_services, per_page, distances, confidential_ok, page, has_more)
+
+
+def _hits(page_services, per_page, distances, confidential_ok, page, has_more=None) -> SearchResult:
+    if has_more is None:
         has_more = len(page_services) > per_page
         page_services = page_services[:per_page]
     hits = []

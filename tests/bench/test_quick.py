@@ -91,10 +91,12 @@ def test_a_missing_capability_is_skipped_and_named(db, monkeypatch):
 
     real = importlib.import_module
 
-    def fake(name, *args):
+    # importlib itself is patched (synth_more calls importlib.import_module), so the fake must
+    # take every argument: libraries import lazily with package=... (fhir.resources does).
+    def fake(name, *args, **kwargs):
         if name == "safehaven.followup.models":
             raise ImportError("no followup here")
-        return real(name, *args)
+        return real(name, *args, **kwargs)
 
     monkeypatch.setattr(synth_more.importlib, "import_module", fake)
     result = synth.generate(patients=10, seed=2, sites=1, full=True, services=5, progress=False)

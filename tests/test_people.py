@@ -412,3 +412,38 @@ def test_the_forms_carry_a_one_time_token(cast, client_for):
 def test_a_null_character_in_an_api_query_gets_a_json_answer(cast, client_for):
     response = client_for(cast.alice).get(reverse("api:people"), {"q": "Ro\x00sa"})
     assert response.status_code == 400 and "null character" in response.json()["detail"]
+
+
+# The worklist's rows as the template wrote them before they moved to {% worklist_rows %}.
+_ROWS_AS_TEMPLATE = """{% load i18n safehaven_tags %}{% for p in people %}
+    <tr>
+      <td><a href="{% row_url 'people:chart' p.public_id %}">{{ p.chosen_name }}</a>{% if p.is_minor %} <span class="badge warn">{% translate "Minor" %}</span>{% endif %}</td>
+      <td>{{ p.pronouns }}</td>
+      <td>{{ p.site.name }}</td>
+      <td>{% if p.last_seen %}<time datetime="{{ p.last_seen|date:'c' }}">{{ p.last_seen|date:"SHORT_DATE_FORMAT" }}</time>{% else %}<span class="muted">{% translate "Not yet" %}</span>{% endif %}</td>
+    </tr>
+  {% endfor %}"""
+
+
+@pytest.mark.parametrize("language", ["en", "es", "fr"])
+def test_worklist_rows_are_the_html_the_template_wrote(cast, language):
+    import datetime as dt
+
+    from django.template import Context, Template
+    from django.utils import timezone, translation
+
+    from safehaven.people.templatetags.people_tags import worklist_rows
+    from safehaven.testing.factories import make_person
+
+    minor = make_person(cast.alice, cast.site_a, chosen_name="<b>Jo & \"Al\"</b>", age_band="12-17",
+                        pronouns="they/them")
+    minor.last_seen = None
+    adult = Person.objects.get(pk=cast.patient.pk)
+    adult.last_seen = timezone.now() - dt.timedelta(days=3)
+    people = [minor, adult]
+    with translation.override(language):
+        expected = Template(_ROWS_AS_TEMPLATE).render(Context({"people": people}))
+        got = worklist_rows(people)
+    assert " ".join(got.split()) == " ".join(expected.split())
+    assert "&lt;b&gt;Jo &amp; &quot;Al&quot;&lt;/b&gt;" in got and "<b>" not in got
+    assert got.count('class="badge warn"') == 1 and got.count("<time datetime=") == 1

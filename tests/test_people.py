@@ -447,3 +447,32 @@ def test_worklist_rows_are_the_html_the_template_wrote(cast, language):
     assert " ".join(got.split()) == " ".join(expected.split())
     assert "&lt;b&gt;Jo &amp; &quot;Al&quot;&lt;/b&gt;" in got and "<b>" not in got
     assert got.count('class="badge warn"') == 1 and got.count("<time datetime=") == 1
+
+
+_ENCOUNTERS_AS_TEMPLATE = """{% load safehaven_tags %}{% for e in encounters %}
+  <article class="card">
+    <h3><a href="{% row_url 'people:encounter' e.public_id %}">{{ e.started_at|date:"DATETIME_FORMAT" }}</a> · {{ e.get_setting_display }} · {{ e.get_status_display }}</h3>
+    <p class="note-body">{{ e.chief_complaint }}</p>
+    {% for n in e.chart_notes %}<details><summary>{{ n.get_kind_display }} — {{ n.author.name }}, {{ n.created_at|date:"SHORT_DATETIME_FORMAT" }}</summary><p class="note-body">{{ n.body }}</p></details>{% endfor %}
+  </article>
+  {% endfor %}"""
+
+
+@pytest.mark.parametrize("language", ["en", "es", "fr"])
+def test_chart_encounters_are_the_html_the_template_wrote(cast, language):
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from safehaven.people import queries
+    from safehaven.people.actions import start_encounter, write_note
+    from safehaven.people.templatetags.people_tags import chart_encounters
+
+    first = start_encounter(by=cast.alice, person=cast.patient, setting="clinic", chief_complaint="<i>cough</i> & fever")
+    start_encounter(by=cast.alice, person=cast.patient, setting="clinic", chief_complaint="follow-up")
+    write_note(by=cast.alice, encounter=first, kind="progress", body='said "no" to <script>x</script>')
+    encounters = queries.chart(Person.objects.get(pk=cast.patient.pk))["encounters"]
+    with translation.override(language):
+        expected = Template(_ENCOUNTERS_AS_TEMPLATE).render(Context({"encounters": encounters}))
+        got = chart_encounters(encounters)
+    assert " ".join(got.split()) == " ".join(expected.split())
+    assert "&lt;script&gt;" in got and "<script>" not in got and got.count("<article") == len(encounters) == 2

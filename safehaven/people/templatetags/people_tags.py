@@ -34,3 +34,24 @@ def worklist_rows(people) -> str:
         out.append(format_html(_ROW, row_url("people:chart", p.public_id), p.chosen_name,
                                minor if p.is_minor else "", p.pronouns, p.site.name, seen))
     return mark_safe("".join(out))  # noqa: S308 - every piece above went through format_html
+
+
+# The chart's encounters (the newest 10, each with its notes), on every chart view.
+_ENCOUNTER = ('<article class="card">\n    <h3><a href="{}">{}</a> · {} · {}</h3>\n'
+              '    <p class="note-body">{}</p>\n    {}\n  </article>\n  ')
+_NOTE = ('<details><summary>{} — {}, {}</summary><p class="note-body">{}</p></details>')
+
+
+@register.simple_tag
+def chart_encounters(encounters) -> str:
+    """{% chart_encounters encounters %}: each encounter with its notes (`chart_notes`)."""
+    out = []
+    for e in encounters:
+        notes = mark_safe("".join(  # noqa: S308 - each note went through format_html
+            format_html(_NOTE, n.get_kind_display(), n.author.name,
+                        date_format(template_localtime(n.created_at), "SHORT_DATETIME_FORMAT"), n.body)
+            for n in e.chart_notes))
+        out.append(format_html(_ENCOUNTER, row_url("people:encounter", e.public_id),
+                               date_format(template_localtime(e.started_at), "DATETIME_FORMAT"),
+                               e.get_setting_display(), e.get_status_display(), e.chief_complaint, notes))
+    return mark_safe("".join(out))  # noqa: S308 - every piece above went through format_html

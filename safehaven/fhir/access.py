@@ -284,7 +284,13 @@ def record_access(
     for _obj, pk, cats in items:
         if pk is not None:
             per_person.setdefault(pk, set()).update(cats)
-    people = {p.pk: p for p in Person.objects.filter(pk__in=list(per_person)).select_related("site")}
+    # A Patient read or search already holds the people (with their site): no second read.
+    site_field = Person._meta.get_field("site")
+    people = {obj.pk: obj for obj, pk, _cats in items
+              if isinstance(obj, Person) and obj.pk == pk and site_field.is_cached(obj)}
+    missing = [pk for pk in per_person if pk not in people]
+    if missing:
+        people.update((p.pk, p) for p in Person.objects.filter(pk__in=missing).select_related("site"))
     base = {"type": resource_type, **(detail or {})}
     if requester.external:
         base["client"] = str(requester.client.public_id)

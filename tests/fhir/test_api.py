@@ -112,6 +112,18 @@ def test_a_care_team_clinician_reads_her_patient_as_valid_r4(cast, client_for):
     assert AuditEvent.objects.filter(action="fhir.read", person_id=str(cast.patient.public_id)).exists()
 
 
+def test_a_patient_read_is_audited_without_reading_the_person_again(cast, client_for):
+    client = client_for(cast.alice)
+    client.get(f"/fhir/r4/Patient/{cast.patient.public_id}")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/fhir/r4/Patient/{cast.patient.public_id}")
+    assert response.status_code == 200
+    reads = [q["sql"] for q in queries.captured_queries if 'FROM "people_person"' in q["sql"]]
+    assert len(reads) == 2, reads  # is it here, then the row itself (with its site)
+    event = AuditEvent.objects.filter(action="fhir.read").latest("seq")
+    assert event.person_id == str(cast.patient.public_id) and event.site_id == str(cast.site_a.public_id)
+
+
 def test_encounters_validate_and_carry_security_labels(cast, client_for):
     enc = encounter(cast, setting="telehealth")
     people_actions.finish_encounter(by=cast.alice, encounter=enc)

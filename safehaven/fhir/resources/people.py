@@ -89,7 +89,8 @@ def _encounter_rows(qs):
 
 
 def _optimise_patients(qs):
-    return qs.defer("legal_name", "safety_note", "legal_key", "chosen_key", "chosen_name_folded")
+    # The site comes with the person: the audit of a read names it (fhir/access.py record_access).
+    return qs.select_related("site").defer("legal_name", "safety_note", "legal_key", "chosen_key", "chosen_name_folded")
 
 
 def _optimise_encounters(qs):

@@ -18,3 +18,11 @@ def row_url(name, *args):
     from safehaven.lib.urls import row_url as build
 
     return build(name, *args)
+
+
+@register.simple_tag
+def form_fields(form):
+    """{% form_fields form %}: the form's fields as core/_fields.html lays them out (lib/formhtml.py)."""
+    from safehaven.lib.formhtml import fields_html
+
+    return fields_html(form)

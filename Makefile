@@ -5,7 +5,8 @@ SHELL := /bin/bash
 VENV ?= .venv
 PORT ?= 8000
 
-# Django 6 needs Python 3.12 or newer: take the newest one this machine has.
+# Django 6 needs Python 3.12 or newer: take the first one found, in this order: python3.14,
+# python3.13, python3.12 on PATH, then pyenv's 3.12+ (oldest first), then /usr/local and /usr.
 PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 \
 	$(sort $(wildcard $(HOME)/.pyenv/versions/3.1[2-9]*/bin/python3)) \
 	$(wildcard /usr/local/bin/python3.1[2-9] /usr/bin/python3.1[2-9]) python3; do \

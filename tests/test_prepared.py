@@ -140,3 +140,18 @@ def test_a_list_value_binds_each_item_and_its_length_is_shape(cast):
     assert encounters_in.list(ids=(i for i in ids)) == ids
     with pytest.raises(TypeError, match="many"):
         many(int)
+
+
+def test_row_converters_are_worked_out_once_per_connection(cast, monkeypatch):
+    from django.db.models.sql.compiler import SQLCompiler
+
+    a, b, _now = _people(cast)
+    monkeypatch.setattr(prepared_module, "CHECK", False)
+    first = newest.list(person=a.pk, limit=4)  # dates come back as aware datetimes either way
+    calls = []
+    original = SQLCompiler.get_converters
+    monkeypatch.setattr(SQLCompiler, "get_converters", lambda self, exprs: calls.append(1) or original(self, exprs))
+    again = newest.list(person=a.pk, limit=4)
+    assert calls == [] and again == first
+    assert [e.started_at for e in again] == [e.started_at for e in first]
+    assert all(e.started_at.tzinfo is not None for e in again)

@@ -194,54 +194,27 @@ def search(
     confidential_ok = can_see_confidential(viewer)
     start = (page - 1) * per_page
     distances: dict[int, float] = {}
-    if near is None and not open_now:
-        page_services = _name_ordered_page.list(
+    if near is None and not open_now:  # most searches: one prepared page query
+        rows = _name_ordered_page.list(
             domain=domain, folded=text.casefold(), text=text, language=language.lower(),
             age=age if age is not None else 0, start=start, per_page=per_page,
             uses=_uses(domain=domain, text=text, language=language, age=age), gender=gender if gender in GENDERS else "",
             free=bool(free), trauma_informed=bool(trauma_informed), serves_survivors=bool(serves_survivors),
             exclude_law_enforcement=bool(exclude_law_enforcement), include_inactive=bool(include_inactive),
         )
-        return _hits(page_services, per_page, distances, confidential_ok, page)
-    qs = _filtered(
-        domain=domain, text=text, language=language, age=age, gender=gender, free=free,
-        open_now=open_now, at=at, trauma_informed=trauma_informed,
-        serves_survivors=serves_survivors, exclude_law_enforcement=exclude_law_enforcement,
-        include_inactive=include_inactive,
-    )
-    if near is not None:
-        lat, lon = near
-        radius = min(within_km or 25.0, MAX_RADIUS_KM)
-        min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius)
-        rows = ServiceAtLocation.objects.filter(
-            service__in=qs,
-            location__latitude__gte=min_lat, location__latitude__lte=max_lat,
-            location__longitude__gte=min_lon, location__longitude__lte=max_lon,
-        )
-        if not confidential_ok:
-            rows = rows.filter(location__confidential_location=False)
-        for sid, llat, llon in rows.values_list(
-            "service_id", "location__latitude", "location__longitude"
-        ):
-            d = haversine_km(lat, lon, llat, llon)
-            if d <= radius and d < distances.get(sid, math.inf):
-                distances[sid] = d
-        ordered = sorted(distances, key=lambda sid: (distances[sid], sid))
-        page_ids = ordered[start:start + per_page]
-        has_more = len(ordered) > start + per_page
-        services = {s.pk: s for s in _with_details(Service.objects.filter(pk__in=page_ids))}
-        page_services = [services[sid] for sid in page_ids if sid in services]
+        has_more, page_services = len(rows) > per_page, rows[:per_page]
     else:
-        page_services = list(_with_details(qs.order_by("name_folded", "id"))[start:start + per_page + 1])
-        has_more = len(page_services) > per_page
-        page_services = page_services[:per_page]
-    return _hits(page_services, per_page, distances, confidential_ok, page, has_more)
-
-
-def _hits(page_services, per_page, distances, confidential_ok, page, has_more=None) -> SearchResult:
-    if has_more is None:
-        has_more = len(page_services) > per_page
-        page_services = page_services[:per_page]
+        qs = _filtered(
+            domain=domain, text=text, language=language, age=age, gender=gender, free=free,
+            open_now=open_now, at=at, trauma_informed=trauma_informed,
+            serves_survivors=serves_survivors, exclude_law_enforcement=exclude_law_enforcement,
+            include_inactive=include_inactive,
+        )
+        if near is None:
+            rows = list(_with_details(qs.order_by("name_folded", "id"))[start:start + per_page + 1])
+            has_more, page_services = len(rows) > per_page, rows[:per_page]
+        else:
+            page_services, has_more, distances = _nearest_page(qs, near, within_km, confidential_ok, start, per_page)
     hits = []
     for service in page_services:
         locations = [
@@ -250,6 +223,29 @@ def _hits(page_services, per_page, distances, confidential_ok, page, has_more=No
         ]
         hits.append(Hit(service=service, distance_km=distances.get(service.pk), locations=locations))
     return SearchResult(hits=hits, page=page, has_more=has_more)
+
+
+def _nearest_page(qs, near, within_km, confidential_ok, start, per_page) -> tuple[list, bool, dict[int, float]]:
+    """Return one page of services nearest first, whether more follow, and each one's distance (km)."""
+    distances: dict[int, float] = {}
+    lat, lon = near
+    radius = min(within_km or 25.0, MAX_RADIUS_KM)
+    min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius)
+    rows = ServiceAtLocation.objects.filter(
+        service__in=qs,
+        location__latitude__gte=min_lat, location__latitude__lte=max_lat,
+        location__longitude__gte=min_lon, location__longitude__lte=max_lon,
+    )
+    if not confidential_ok:
+        rows = rows.filter(location__confidential_location=False)
+    for sid, llat, llon in rows.values_list("service_id", "location__latitude", "location__longitude"):
+        d = haversine_km(lat, lon, llat, llon)
+        if d <= radius and d < distances.get(sid, math.inf):
+            distances[sid] = d
+    ordered = sorted(distances, key=lambda sid: (distances[sid], sid))
+    page_ids = ordered[start:start + per_page]
+    services = {s.pk: s for s in _with_details(Service.objects.filter(pk__in=page_ids))}
+    return [services[sid] for sid in page_ids if sid in services], len(ordered) > start + per_page, distances
 
 
 def _with_details(qs: QuerySet[Service]) -> QuerySet[Service]:

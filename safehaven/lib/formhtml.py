@@ -70,8 +70,6 @@ def widget_html(bf) -> SafeString:
     if bf.auto_id and "id" not in widget.attrs:
         attrs.setdefault("id", bf.auto_id)
     context = widget.get_context(bf.html_name, bf.value(), attrs)["widget"]
-    if context.get("template_name", template) != template:
-        return str(bf)
     if template == _SELECT:
         html = _select(context)
         if html is None:

@@ -124,11 +124,7 @@ class Prepared:
         self._lock = threading.Lock()
 
     def __repr__(self):
-        return f"<prepared {self.__module__}.{self.__name__}>" if hasattr(self, "__module__") else "<prepared>"
-
-    def queryset(self, **values) -> QuerySet:
-        """Return the plain ORM queryset for these values (not prepared)."""
-        return self.build(**values)
+        return f"<prepared {self.__module__}.{self.__name__}>"
 
     def _split(self, values: dict) -> tuple[dict, dict]:
         missing = set(self.slots) - set(values)

@@ -109,17 +109,20 @@ def business_cutoff(today: datetime.date, days: int) -> datetime.date:
     return day
 
 
-def _cutoffs(site_ids: list[int], sites: dict[int, Site], policies: dict[int, int], now) -> list:
-    """Return, for each site, the moment before which a request is overdue (site's own days)."""
+def _cutoffs(site_ids: tuple[int, ...], rules: dict[int, tuple[str, int | None]], now) -> list:
+    """Return, for each site in order, the moment before which a request is overdue.
+
+    `rules` maps a site to its time zone and its `stale_after_business_days` (None: the default).
+    """
     out = []
     for site_id in site_ids:
-        site = sites[site_id]
+        time_zone, days = rules[site_id]
         try:
-            tz = zoneinfo.ZoneInfo(site.time_zone)
+            tz = zoneinfo.ZoneInfo(time_zone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             tz = datetime.UTC
         today = now.astimezone(tz).date()
-        last = business_cutoff(today, policies.get(site_id, DEFAULT_STALE_DAYS))
+        last = business_cutoff(today, days if days is not None else DEFAULT_STALE_DAYS)
         out.append(datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time(), tzinfo=tz))
     return out
 
@@ -175,10 +178,8 @@ def stale_for(user: Any, *, now: datetime.datetime | None = None) -> list[Referr
     if not site_ids:
         return []
     now = now or timezone.now()
-    rows = _sites_and_policies.list(sites=site_ids)
-    sites = {pk: Site(pk=pk, time_zone=tz) for pk, tz, _days in rows}
-    policies = {pk: days for pk, _tz, days in rows if days is not None}
-    cutoffs = _cutoffs(list(site_ids), sites, policies, now)
+    rules = {pk: (tz, days) for pk, tz, days in _sites_and_policies.list(sites=site_ids)}
+    cutoffs = _cutoffs(site_ids, rules, now)
     return _stale.list(user=user.pk, now=now, cutoffs=cutoffs, sites=site_ids)
 
 

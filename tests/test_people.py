@@ -476,3 +476,22 @@ def test_chart_encounters_are_the_html_the_template_wrote(cast, language):
         got = chart_encounters(encounters)
     assert " ".join(got.split()) == " ".join(expected.split())
     assert "&lt;script&gt;" in got and "<script>" not in got and got.count("<article") == len(encounters) == 2
+
+
+def test_the_worklist_neither_reads_nor_decrypts_the_legal_name_or_safety_note(cast, client_for, monkeypatch):
+    from safehaven.lib import crypto
+    from safehaven.people import queries
+
+    Person.objects.filter(pk=cast.patient.pk).update(date_of_birth=None)
+    person = Person.objects.get(pk=cast.patient.pk)
+    person.legal_name, person.safety_note = "Legal Name", "Sensitive note"
+    person.save()
+    contexts = []
+    real = crypto.decrypt
+    monkeypatch.setattr(crypto, "decrypt", lambda value, context: contexts.append(context) or real(value, context=context))
+    people, _more = queries.worklist(cast.alice)
+    assert cast.patient.pk in [p.pk for p in people]
+    assert not any("legal_name" in c or "safety_note" in c for c in contexts)
+    assert {"legal_name", "safety_note"} <= people[0].get_deferred_fields()
+    page = client_for(cast.alice).get(reverse("people:worklist")).content.decode()
+    assert cast.patient.chosen_name in page and "Legal Name" not in page

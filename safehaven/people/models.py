@@ -98,16 +98,23 @@ class Person(ChoiceLabels, models.Model):
 
     @property
     def age(self) -> int | None:
+        return self.age_on(timezone.localdate())
+
+    def age_on(self, today) -> int | None:
+        """Return the person's age in whole years on `today` (None without a birth date)."""
         if not self.date_of_birth:
             return None
-        today = timezone.localdate()
         dob = self.date_of_birth
         return today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
 
     @property
     def is_minor(self) -> bool:
         """Return whether the person is under 18 (from birth date, else age band)."""
-        age = self.age
+        return self.is_minor_on(timezone.localdate())
+
+    def is_minor_on(self, today) -> bool:
+        """Return whether the person is under 18 on `today` (from birth date, else age band)."""
+        age = self.age_on(today)
         if age is not None:
             return age < 18
         return self.age_band in MINOR_BANDS

@@ -13,7 +13,11 @@ from safehaven.people.models import CareTeamMember, ContactPreferences, Encounte
 WORKLIST_PAGE = 50
 CHART_ENCOUNTERS = 10  # the newest encounters the chart shows, with their notes
 ENCOUNTER_PAGE = 50  # encounters a page of the full history lists
-MAX_PAGE = 10_000  # far beyond any caseload; larger numbers overflow the database's OFFSET
+MAX_PAGE = 10_000
+# What the worklist page and the API's list show: the legal name and the safety note are
+# neither read nor decrypted for a list of 50 people.
+WORKLIST_FIELDS = ("public_id", "site", "site__name", "chosen_name", "pronouns", "date_of_birth", "age_band",
+                   "preferred_language", "interpreter_needed")  # far beyond any caseload; larger numbers overflow the database's OFFSET
 
 
 @prepared(user=models.BigIntegerField(), now=models.DateTimeField(), folded=models.CharField())
@@ -22,6 +26,7 @@ def _worklist(user, now, folded, *, sites, search, start):
     people = (
         visible_to(user, now, sites=sites)
         .select_related("site")
+        .only(*WORKLIST_FIELDS)
         .annotate(last_seen=Subquery(latest.values("started_at")[:1]))
         .order_by("chosen_name_folded", "pk")
     )

@@ -128,6 +128,9 @@ def _cutoffs(site_ids: tuple[int, ...], rules: dict[int, tuple[str, int | None]]
 
 
 # The referral list is opened many times a day: its reads are prepared (safehaven/lib/prepared.py).
+# They read only what the list shows: packets, summaries, reasons, outcomes and the people's
+# legal names and safety notes are neither read nor decrypted for a list of up to 200 rows.
+_LISTED = ("public_id", "organization_name", "person", "person__chosen_name")
 # Sites are part of the shape (a user holds roles at one site or a few).
 def _my_referrals(user_id: Any, now: Any, sites: tuple) -> QuerySet[Referral]:
     return Referral.objects.filter(person__in=visible_to(user_id, now, sites=sites).values("pk"))
@@ -136,7 +139,7 @@ def _my_referrals(user_id: Any, now: Any, sites: tuple) -> QuerySet[Referral]:
 @prepared(user=models.BigIntegerField(), now=models.DateTimeField())
 def _open(user, now, *, sites):
     return (_my_referrals(user, now, sites).filter(status__in=OPEN_STATUSES).select_related("person")
-            .order_by("status_changed_at", "pk")[:LIST_LIMIT])
+            .only(*_LISTED, "status", "status_changed_at").order_by("status_changed_at", "pk")[:LIST_LIMIT])
 
 
 @prepared(user=models.BigIntegerField(), now=models.DateTimeField(), cutoffs=many(models.DateTimeField()))
@@ -145,7 +148,7 @@ def _stale(user, now, cutoffs, *, sites):
     for site_id, cutoff in zip(sites, cutoffs, strict=True):
         overdue |= Q(site_id=site_id, requested_at__lt=cutoff)
     return (_my_referrals(user, now, sites).filter(status="requested").filter(overdue).select_related("person")
-            .order_by("requested_at", "pk")[:LIST_LIMIT])
+            .only(*_LISTED, "requested_at").order_by("requested_at", "pk")[:LIST_LIMIT])
 
 
 @prepared()
@@ -156,7 +159,9 @@ def _sites_and_policies(*, sites):
 @prepared(user=models.BigIntegerField(), now=models.DateTimeField())
 def _help_checks(user, now, *, sites):
     return (HelpCheck.objects.filter(person__in=visible_to(user, now, sites=sites).values("pk"), answered_at__isnull=True)
-            .select_related("referral", "person").order_by("created_at", "pk")[:LIST_LIMIT])
+            .select_related("referral", "person")
+            .only("referral", "person", "referral__public_id", "referral__organization_name", "person__chosen_name")
+            .order_by("created_at", "pk")[:LIST_LIMIT])
 
 
 def _case_sites(user: Any) -> tuple[int, ...]:

@@ -36,7 +36,11 @@ def _lists(cast, make_referral):
 
 @pytest.mark.parametrize("language", ["en", "es", "fr"])
 def test_the_rows_are_the_html_the_template_wrote(cast, make_referral, language):
-    from safehaven.referrals.templatetags.referrals_tags import help_check_items, open_rows, stale_items
+    from safehaven.referrals.templatetags.referrals_tags import (
+        help_check_items,
+        open_rows,
+        stale_items,
+    )
 
     lists = _lists(cast, make_referral)
     assert lists["stale"] and lists["checks"] and len(lists["open"]) >= 2

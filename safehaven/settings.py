@@ -104,7 +104,10 @@ WSGI_APPLICATION = "safehaven.wsgi.application"
 
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # Django's backend, with {% translate "constant" %} translated once per language and
+        # {% static %} looked up once per file (safehaven/lib/templatefast.py)
+        "BACKEND": "safehaven.lib.templatefast.Templates",
+        "NAME": "django",
         "DIRS": [BASE_DIR / "safehaven" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {

@@ -6,7 +6,9 @@ entry to users who hold `perm` at any site (perm=None: every signed-in staff mem
 
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
+
+from safehaven.lib.urls import row_url
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ def items_for(user, has_perm) -> list[dict]:
         if item.perm is not None and not has_perm(user, item.perm):
             continue
         try:
-            out.append({"label": item.label, "url": reverse(item.url_name)})
+            out.append({"label": item.label, "url": row_url(item.url_name)})
         except NoReverseMatch:
             continue
     return out

@@ -6,7 +6,7 @@ import pytest
 from django.urls import get_resolver, reverse, set_script_prefix
 from django.urls.exceptions import NoReverseMatch
 
-from safehaven.lib.urls import row_url
+from safehaven.lib.urls import row_url, row_urls
 
 
 def _named_routes():
@@ -39,9 +39,12 @@ def test_row_url_matches_reverse_for_every_route(prefix):
                     except NoReverseMatch:
                         with pytest.raises(NoReverseMatch):
                             row_url(name, *args)
+                        with pytest.raises(NoReverseMatch):
+                            row_urls(name)(*args)
                         continue
                     assert row_url(name, *args) == expected, (name, args)
                     assert row_url(name, *args) == expected  # the second call uses what was built
+                    assert row_urls(name)(*args) == expected  # the same, prefix read once per page
                     compared += 1
     finally:
         set_script_prefix("/")

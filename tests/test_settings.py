@@ -50,6 +50,38 @@ def test_database_urls_are_read():
         database_from_url("mysql://x/y", base_dir="/x")
 
 
+def test_postgresql_binds_on_the_server_and_prepares_repeated_statements_unless_told_not_to():
+    def options(query=""):
+        return database_from_url(f"postgres://u@h/x{query}", base_dir="/")["OPTIONS"]
+
+    assert options() == {"server_side_binding": True, "prepare_threshold": 5}
+    assert options("?prepare_threshold=off") == {"server_side_binding": True, "prepare_threshold": None}
+    assert options("?server_side_binding=off") == {"server_side_binding": False, "prepare_threshold": None}
+    assert options("?prepare_threshold=2&sslmode=require") == {
+        "server_side_binding": True, "prepare_threshold": 2, "sslmode": "require"}
+    for bad in ("?prepare_threshold=soon", "?server_side_binding=maybe",
+                "?server_side_binding=off&prepare_threshold=5"):
+        with pytest.raises(ConfigurationError, match="DATABASE_URL"):
+            options(bad)
+
+
+def test_postgresql_really_reuses_prepared_statements(db):
+    from django.db import connection
+
+    from safehaven.accounts.models import Site
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    if connection.settings_dict["OPTIONS"].get("prepare_threshold") is None:
+        pytest.skip("prepared statements turned off in DATABASE_URL")
+    for _ in range(8):
+        list(Site.objects.filter(pk=123456789))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('"accounts_site"' in sql for sql in prepared), prepared
+
+
 def test_sqlite_is_configured_not_to_lose_writes():
     cfg = database_from_url("sqlite:////tmp/x.sqlite3", base_dir="/")
     assert cfg["OPTIONS"]["transaction_mode"] == "IMMEDIATE"

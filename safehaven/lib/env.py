@@ -71,7 +71,8 @@ def database_from_url(url: str, *, base_dir: str) -> dict:
             path = os.path.join(base_dir, path)
         return sqlite_database(path)
     if scheme in {"postgres", "postgresql", "pgsql"}:
-        options = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
+        options: dict = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
+        options.update(_statement_options(options))
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parsed.path.lstrip("/")) or "safehaven",
@@ -85,6 +86,38 @@ def database_from_url(url: str, *, base_dir: str) -> dict:
             "TEST": {"NAME": options.pop("test_name", None)},
         }
     raise ConfigurationError(f"DATABASE_URL scheme {scheme!r} is not supported (use sqlite or postgres)")
+
+
+def _statement_options(options: dict) -> dict:
+    """Return psycopg's statement options: server-side binding and prepared statements.
+
+    The chart's 30 reads cost PostgreSQL more CPU planning each statement (about 1.9 ms a
+    chart) than running it (0.6 ms). With parameters bound on the server, psycopg prepares
+    a statement the fifth time a connection runs it, and PostgreSQL then reuses its plan.
+    Django turns both off by default for transaction-pooling proxies (PgBouncer before
+    1.21), which cannot keep a statement prepared on one server connection: behind one,
+    add `?prepare_threshold=off` to DATABASE_URL (`&server_side_binding=off` to bind on the
+    client as well). Both are on by default here.
+    """
+    def flag(name: str, default: bool) -> bool:
+        value = str(options.get(name, "on" if default else "off")).strip().lower()
+        if value in {"on", "true", "yes", "1"}:
+            return True
+        if value in {"off", "false", "no", "0", ""}:
+            return False
+        raise ConfigurationError(f"DATABASE_URL {name}={value!r}: use on or off")
+
+    binding = flag("server_side_binding", True)
+    threshold = str(options.get("prepare_threshold", "5" if binding else "off")).strip().lower()
+    if threshold in {"off", "none", "false", ""}:
+        prepare = None
+    elif threshold.isdigit():
+        prepare = int(threshold)
+        if not binding:
+            raise ConfigurationError("DATABASE_URL prepare_threshold needs server_side_binding=on")
+    else:
+        raise ConfigurationError(f"DATABASE_URL prepare_threshold={threshold!r}: use a number or off")
+    return {"server_side_binding": binding, "prepare_threshold": prepare}
 
 
 def sqlite_database(path: str) -> dict:

@@ -20,22 +20,39 @@ _BUILT: dict[tuple, list | None] = {}
 
 def row_url(name: str, *args) -> str:
     """Return reverse(name, args=args), faster when every argument is a record id."""
+    return _fill(name, args, get_script_prefix(), get_urlconf())
+
+
+def row_urls(name: str):
+    """Return row_url for one route as a function of its arguments, for the rows of one page.
+
+    The script prefix and URL configuration (thread-local reads) are read once, here.
+    """
+    prefix, urlconf = get_script_prefix(), get_urlconf()
+
+    def fill(*args) -> str:
+        return _fill(name, args, prefix, urlconf)
+
+    return fill
+
+
+def _fill(name: str, args: tuple, prefix: str, urlconf) -> str:
     values = [str(a) for a in args]
     if not all(_ID.fullmatch(v) for v in values):
-        return reverse(name, args=args)
-    key = (name, len(values), get_script_prefix(), get_urlconf())
+        return reverse(name, args=args, urlconf=urlconf)
+    key = (name, len(values), prefix, urlconf)
     parts = _BUILT.get(key, False)
     if parts is False:
-        parts = _build(name, len(values))
+        parts = _build(name, len(values), urlconf)
         _BUILT[key] = parts
     if parts is None:
-        return reverse(name, args=args)
+        return reverse(name, args=args, urlconf=urlconf)
     return "".join(values[p] if isinstance(p, int) else p for p in parts)
 
 
-def _build(name: str, count: int) -> list | None:
+def _build(name: str, count: int, urlconf) -> list | None:
     try:
-        url = reverse(name, args=[_MARK.format(i) for i in range(count)])
+        url = reverse(name, args=[_MARK.format(i) for i in range(count)], urlconf=urlconf)
     except NoReverseMatch:  # a converter refused the marker: use reverse() each time
         return None
     pieces = _SPLIT.split(url)

@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 from safehaven.access.gate import sites_with
 from safehaven.accounts.permissions import Perm
 from safehaven.screening import queries
-from safehaven.screening.models import CUES, CueObservation
 
 PATTERNS = {
     "repeated_visits": _("Several visits in the last 90 days"),
@@ -27,10 +26,6 @@ def screening_panel(request, person):
         "context": {
             "person": person,
             "patterns": patterns,
-            # Written out in the template (the chart shows it on every view; Django's widget
-            # templates cost ~4 ms of CPU for these few boxes); CueForm checks what is posted.
-            "cue_choices": CUES,
-            "cue_offers": CueObservation.OFFERS,
             **summary,
         },
     }

@@ -5,7 +5,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from safehaven.lib.render import Page, esc
-from safehaven.lib.urls import row_url
+from safehaven.lib.urls import row_urls
 
 register = template.Library()
 
@@ -23,6 +23,7 @@ def worklist_rows(people) -> str:
     today = page.today()
     minor = f' <span class="badge warn">{esc(gettext("Minor"))}</span>'
     not_yet = f'<span class="muted">{esc(gettext("Not yet"))}</span>'
+    chart_url = row_urls("people:chart")
     out = []
     for p in people:
         if p.last_seen:
@@ -30,7 +31,7 @@ def worklist_rows(people) -> str:
             seen = f'<time datetime="{esc(page.iso(local))}">{esc(page.date(local, "SHORT_DATE_FORMAT"))}</time>'
         else:
             seen = not_yet
-        out.append(_ROW.format(esc(row_url("people:chart", p.public_id)), esc(p.chosen_name),
+        out.append(_ROW.format(esc(chart_url(p.public_id)), esc(p.chosen_name),
                                minor if p.is_minor_on(today) else "", esc(p.pronouns), esc(p.site.name), seen))
     return mark_safe("".join(out))  # noqa: S308 - every piece above is escaped or our own markup
 
@@ -45,13 +46,14 @@ _NOTE = ('<details><summary>{} — {}, {}</summary><p class="note-body">{}</p></
 def chart_encounters(encounters) -> str:
     """{% chart_encounters encounters %}: each encounter with its notes (`chart_notes`)."""
     page = Page()
+    encounter_url = row_urls("people:encounter")
     out = []
     for e in encounters:
         notes = "".join(
             _NOTE.format(esc(n.get_kind_display()), esc(n.author.name),
                          esc(page.date(page.local(n.created_at), "SHORT_DATETIME_FORMAT")), esc(n.body))
             for n in e.chart_notes)
-        out.append(_ENCOUNTER.format(esc(row_url("people:encounter", e.public_id)),
+        out.append(_ENCOUNTER.format(esc(encounter_url(e.public_id)),
                                      esc(page.date(page.local(e.started_at), "DATETIME_FORMAT")),
                                      esc(e.get_setting_display()), esc(e.get_status_display()),
                                      esc(e.chief_complaint), notes))

@@ -11,7 +11,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from safehaven.lib.render import Page, esc
-from safehaven.lib.urls import row_url
+from safehaven.lib.urls import row_urls
 
 register = template.Library()
 
@@ -26,8 +26,9 @@ def stale_items(referrals) -> str:
     """{% stale_items stale %}: referrals waiting too long, with when they were sent."""
     page = Page()
     sent = esc(gettext("sent"))
+    detail = row_urls("referrals:detail")
     return mark_safe("".join(  # noqa: S308 - every piece is escaped or our own markup
-        _STALE.format(esc(row_url("referrals:detail", r.public_id)), esc(r.person.chosen_name),
+        _STALE.format(esc(detail(r.public_id)), esc(r.person.chosen_name),
                       esc(r.organization_name), sent, esc(page.date(page.local(r.requested_at), "SHORT_DATE_FORMAT")))
         for r in referrals))
 
@@ -35,8 +36,9 @@ def stale_items(referrals) -> str:
 @register.simple_tag
 def help_check_items(checks) -> str:
     """{% help_check_items checks %}: people to ask whether they got the help."""
+    detail = row_urls("referrals:detail")
     return mark_safe("".join(  # noqa: S308 - every piece is escaped or our own markup
-        _CHECK.format(esc(row_url("referrals:detail", c.referral.public_id)), esc(c.person.chosen_name),
+        _CHECK.format(esc(detail(c.referral.public_id)), esc(c.person.chosen_name),
                       esc(c.referral.organization_name))
         for c in checks))
 
@@ -45,8 +47,9 @@ def help_check_items(checks) -> str:
 def open_rows(referrals) -> str:
     """{% open_rows open %}: the open referrals' table rows (person, partner, status, since)."""
     page = Page()
+    detail = row_urls("referrals:detail")
     return mark_safe("".join(  # noqa: S308 - every piece is escaped or our own markup
-        _OPEN.format(esc(row_url("referrals:detail", r.public_id)), esc(r.person.chosen_name), esc(r.organization_name),
+        _OPEN.format(esc(detail(r.public_id)), esc(r.person.chosen_name), esc(r.organization_name),
                      esc(r.get_status_display()),
                      esc(page.date(page.local(r.status_changed_at), "SHORT_DATE_FORMAT")) if r.status_changed_at else "")
         for r in referrals))

@@ -172,6 +172,16 @@ def test_static_renders_as_djangos_tag(source, path):
             DJANGO_STATIC.from_string(source).render(Context({"path": path})), (source, path)
 
 
+def test_only_a_path_written_in_the_template_is_kept():
+    from safehaven.lib import templatefast_static
+
+    templatefast_static._KEPT.clear()
+    Template("{% load static %}{% static path %}{% static 'x'|add:path %}").render(Context({"path": "a.css"}))
+    assert templatefast_static._KEPT == {}
+    Template("{% load static %}{% static 'safehaven/app.css' %}").render(Context({}))
+    assert list(templatefast_static._KEPT) == ["safehaven/app.css"]
+
+
 def test_a_kept_static_url_is_forgotten_when_settings_change(settings):
     template = Template("{% load static %}{% static 'safehaven/app.css' %}")
     before = template.render(Context({}))

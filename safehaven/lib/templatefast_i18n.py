@@ -9,8 +9,9 @@ catalogue and whether autoescaping is on, so it is kept per (language, text, aut
 and forgotten when a setting or a translation file changes. Anything else goes to
 Django's node unchanged.
 
-Registered in settings.TEMPLATES as the `i18n` library, so `{% load i18n %}` gets Django's
-tags and filters with this one `translate` (and its old name `trans`).
+Installed as the `i18n` library by the template backend `safehaven.lib.templatefast.Templates`,
+so `{% load i18n %}` gets Django's tags and filters with this one `translate` (and its old
+name `trans`).
 tests/test_templatefast.py compares it with Django's own tag in three languages.
 """
 

@@ -4,11 +4,12 @@ Every page names its style sheet and script with `{% static %}`; in production e
 asks the manifest storage again (name cleaning, the manifest lookup, URL joining and
 quoting: about 50 µs). The URL of a path only changes when the static files are collected
 again, which means a new deployment and new processes (the manifest is read when the
-storage starts), so it is kept per path and forgotten when a setting changes. A path the
-storage refuses (missing from the manifest) raises each time, as in Django.
+storage starts), so the URL of each path written in a template is kept, and forgotten when
+a setting changes. A path the storage refuses (missing from the manifest) raises each
+time, as in Django.
 
-Registered in settings.TEMPLATES as the `static` library: Django's tags and filters with
-this one `static`. tests/test_templatefast.py compares it with Django's tag.
+Installed as the `static` library by the template backend `safehaven.lib.templatefast.Templates`:
+Django's tags and filters with this one `static`. tests/test_templatefast.py compares it with Django's tag.
 """
 
 from django import template
@@ -33,7 +34,9 @@ class KeptStaticNode(django_static.StaticNode):
 
     def url(self, context):
         path = self.path.resolve(context)
-        if not isinstance(path, str):
+        if self.path.is_var or self.path.filters or not isinstance(path, str):
+            # Only a path written in the template is kept: one from a variable could be
+            # anything a request brings, and the dict would grow with it.
             return self.handle_simple(path)
         url = _KEPT.get(path)
         if url is None:

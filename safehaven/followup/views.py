@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from safehaven.access.gate import _parse_uuid, client_ip, get_person_for, require_perm, sites_with
@@ -91,7 +92,9 @@ def record_event(request, public_id):
         by=request.user, person=person, kind=form.cleaned_data["kind"],
         occurred_on=form.cleaned_data["occurred_on"], ip=client_ip(request),
     )
-    messages.success(request, _("Recorded. %(count)s follow-up items are scheduled.") % {"count": len(items)})
+    messages.success(request, ngettext("Recorded. %(count)s follow-up item is scheduled.",
+                                       "Recorded. %(count)s follow-up items are scheduled.", len(items))
+                     % {"count": len(items)})
     return redirect("people:chart", public_id=person.public_id)
 
 

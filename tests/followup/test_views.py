@@ -1,6 +1,7 @@
 """Follow-up pages: who can see what, bad input, the panel, the day view, query counts."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -144,6 +145,21 @@ def test_the_chart_shows_due_care_and_can_record_an_event(cast, client_for):
     assert response.status_code == 302
     page = client.get(reverse("people:chart", args=[cast.patient.public_id])).content.decode()
     assert "HIV test (6 weeks)" in page and "Follow-up care" in page
+    assert re.search(r"Recorded\. (1 follow-up item is|[02-9]\d* follow-up items are) scheduled\.", page)
+
+
+def test_the_recorded_message_counts_its_items_in_each_language():
+    from django.utils import translation
+    from django.utils.translation import ngettext
+
+    for language, one, many in (("en", "1 follow-up item is", "3 follow-up items are"),
+                                ("es", "Se programó 1 elemento", "Se programaron 3 elementos"),
+                                ("fr", "1 élément de suivi est", "3 éléments de suivi sont")):
+        with translation.override(language):
+            for n, expected in ((1, one), (3, many)):
+                text = ngettext("Recorded. %(count)s follow-up item is scheduled.",
+                                "Recorded. %(count)s follow-up items are scheduled.", n) % {"count": n}
+                assert expected in text, (language, n, text)
 
 
 def test_the_event_form_on_the_chart_posts_what_the_view_reads(cast, client_for):
